@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `tandem` command: thin subcommands over the Tandem libraries.
+@main
+struct Tandem: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tandem",
+        abstract: "An offline-first CRDT document store.",
+        subcommands: [])
+}

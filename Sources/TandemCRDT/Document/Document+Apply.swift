@@ -1,0 +1,146 @@
+/// What applying a change set did.
+public struct ApplyReport: Sendable, Equatable {
+    /// Changes applied (including earlier pending ones that became ready).
+    public var applied = 0
+    /// Changes already known, ignored.
+    public var duplicates = 0
+    /// Changes now waiting for missing dependencies.
+    public var pending = 0
+    /// Ops applied.
+    public var operations = 0
+}
+
+extension Document {
+    /// Applies remote changes: idempotent (known changes are ignored), causal (a change whose
+    /// dependencies are missing waits until they arrive) and atomic (if any change that could be
+    /// applied is invalid, nothing is applied and the error is thrown).
+    ///
+    /// An open local change is committed first with ``defaultTime``.
+    /// - Complexity: O(k log n) for k ops into sequences of n elements.
+    @discardableResult
+    public func apply(_ changes: ChangeSet) throws(TandemCRDTError) -> ApplyReport {
+        try changes.validateStructure()
+        if changeIsOpen { commit() }
+        var sources = [changes] + pending
+        var plan = Plan(document: self, sources: sources)
+        plan.order()
+        do {
+            try plan.validate()
+        } catch {
+            // A stale pending change that proves invalid is dropped so it cannot block others.
+            if plan.failedSource > 0 { pending.remove(at: plan.failedSource - 1) }
+            throw error
+        }
+        var report = ApplyReport()
+        for step in plan.steps {
+            apply(step, from: sources[step.source], replicaMap: plan.replicaMaps[step.source])
+            report.applied += 1
+            report.operations += Int(sources[step.source].records[step.record].endCounter - step.from)
+        }
+        report.duplicates = plan.duplicates.filter { $0.source == 0 }.count
+        var stillPending: [ChangeSet] = []
+        for waiting in plan.waiting {
+            let source = sources[waiting.source]
+            let record = source.records[waiting.record]
+            stillPending.append(source.subset([(waiting.record, record.counter, record.endCounter)]))
+        }
+        pending = stillPending
+        report.pending = pending.count
+        sources.removeAll()
+        return report
+    }
+
+    /// Applies one planned change: maps its tables onto the document's, integrates its ops and
+    /// appends it to the history.
+    private func apply(_ step: Plan.Step, from source: ChangeSet, replicaMap: [UInt32]) {
+        let record = source.records[step.record]
+        let author = replicaSlot(source.replicas[Int(record.replica)])
+        func local(_ id: LocalID) -> LocalID {
+            id.isNone ? id : LocalID(replica: replicaSlot(source.replicas[Int(id.replica)]), counter: id.counter)
+        }
+        let skip = step.from - record.counter
+        var newRecord = ChangeRecord(
+            replica: author, counter: step.from, length: record.endCounter - step.from,
+            lamport: record.lamport + skip, depsStart: UInt32(history.deps.count), depsCount: record.depsCount,
+            opsStart: UInt32(history.ops.count), opsCount: 0, time: record.time, message: -1)
+        if record.message >= 0 {
+            newRecord.message = Int32(history.messages.count)
+            history.messages.append(source.messages[Int(record.message)])
+        }
+        let dependencies = source.deps[Int(record.depsStart)..<Int(record.depsStart + record.depsCount)].map(local)
+        history.deps.append(contentsOf: dependencies)
+
+        for sourceOp in source.ops[source.opRange(of: record)] where sourceOp.endCounter > step.from {
+            let op = sourceOp.counter < step.from
+                ? sourceOp.sliced(from: step.from, to: sourceOp.endCounter, replica: record.replica) : sourceOp
+            let containerID = source.containers[Int(op.container)]
+            let container = containerSlot(containerID)
+            let slot = Int(containerSlots[Int(container)])
+            let id = LocalID(replica: author, counter: op.counter)
+            let lamport = record.lamport + (op.counter - record.counter)
+            let kind: Op.Kind
+            switch op.kind {
+            case .insert(let left, let right, let content, let length):
+                let range = Int(content)..<Int(content + length)
+                let historyContent: UInt32
+                let stateContent: UInt32
+                if containerID.type == .text {
+                    historyContent = UInt32(history.scalars.count)
+                    history.scalars.append(contentsOf: source.scalars[range])
+                    stateContent = UInt32(sequences[slot].scalars.count)
+                    sequences[slot].scalars.append(contentsOf: source.scalars[range])
+                } else {
+                    historyContent = UInt32(history.values.count)
+                    history.values.append(contentsOf: source.values[range])
+                    stateContent = UInt32(sequences[slot].values.count)
+                    sequences[slot].values.append(contentsOf: source.values[range])
+                    for (offset, value) in source.values[range].enumerated() {
+                        if case .container(let type) = value {
+                            _ = containerSlot(.element(OpID(replica: source.replicas[Int(record.replica)],
+                                counter: op.counter + UInt32(offset)), type: type))
+                        }
+                    }
+                }
+                let run = SequenceRun(
+                    id: id, length: length, originLeft: local(left), originRight: local(right),
+                    content: stateContent, deleted: false)
+                sequences[slot].tree.integrate(run, replicaIDs: history.replicas)
+                kind = .insert(left: run.originLeft, right: run.originRight, content: historyContent, length: length)
+            case .delete(let target, let length, let reversed):
+                let target = local(target)
+                sequences[slot].tree.delete(ids: target, length: length)
+                kind = .delete(target: target, length: length, reversed: reversed)
+            case .mapSet(let key, let value, let pred):
+                let keySlot = keySlot(source.keys[Int(key)])
+                let pred = pred.map(local)
+                if case .container(let type) = value { _ = containerSlot(containerID.child(source.keys[Int(key)], type)) }
+                writeRegister(map: slot, key: keySlot, RegisterEntry(id: id, lamport: lamport, value: value), replacing: pred)
+                kind = .mapSet(key: keySlot, value: value, pred: pred)
+            case .mapDelete(let key, let pred):
+                let keySlot = keySlot(source.keys[Int(key)])
+                let pred = pred.map(local)
+                writeRegister(map: slot, key: keySlot, RegisterEntry(id: id, lamport: lamport, value: nil), replacing: pred)
+                kind = .mapDelete(key: keySlot, pred: pred)
+            case .increment(let amount):
+                counters[slot] += amount
+                kind = .increment(amount)
+            }
+            history.ops.append(Op(counter: op.counter, container: container, kind: kind))
+            newRecord.opsCount += 1
+        }
+        history.records.append(newRecord)
+        counts[Int(author)] = newRecord.endCounter
+        maxLamport = max(maxLamport, newRecord.lamport + newRecord.length - 1)
+        let previous = LocalID(replica: author, counter: newRecord.counter &- 1)
+        heads.removeAll { $0 == previous || dependencies.contains($0) }
+        heads.append(LocalID(replica: author, counter: newRecord.endCounter - 1))
+    }
+
+    func writeRegister(map slot: Int, key: UInt32, _ entry: RegisterEntry, replacing pred: [LocalID]) {
+        if maps[slot].registers[key] == nil {
+            maps[slot].registers[key] = Register(entry)
+        } else {
+            maps[slot].registers[key]!.apply(entry, replacing: pred[...], replicas: history.replicas)
+        }
+    }
+}

@@ -1,0 +1,143 @@
+extension Document {
+    /// The dry run of an apply: which changes are ready in which order, and whether every op's
+    /// targets exist. Nothing in the document changes until the plan has passed.
+    struct Plan {
+        struct Step {
+            var source: Int
+            var record: Int
+            /// First counter not yet applied (a change can overlap what the document has).
+            var from: UInt32
+        }
+
+        struct Reference {
+            var source: Int
+            var record: Int
+        }
+
+        let document: Document
+        let sources: [ChangeSet]
+        /// Per source: its replica index to a document index (past the table's end: replicas the
+        /// document will add).
+        var replicaMaps: [[UInt32]] = []
+        var simulated: [UInt32]
+        var steps: [Step] = []
+        var duplicates: [Reference] = []
+        var waiting: [Reference] = []
+        var failedSource = -1
+
+        init(document: Document, sources: [ChangeSet]) {
+            self.document = document
+            self.sources = sources
+            simulated = document.counts
+            var added: [ReplicaID: UInt32] = [:]
+            for source in sources {
+                replicaMaps.append(source.replicas.map { replica in
+                    if let index = document.replicaIndex[replica] ?? added[replica] { return index }
+                    let index = UInt32(document.counts.count + added.count)
+                    added[replica] = index
+                    return index
+                })
+            }
+            simulated.append(contentsOf: repeatElement(0, count: added.count))
+        }
+
+        /// Orders the ready changes causally; the rest are duplicates or wait.
+        mutating func order() {
+            var remaining: [Reference] = []
+            for (source, set) in sources.enumerated() {
+                for record in set.records.indices { remaining.append(Reference(source: source, record: record)) }
+            }
+            var progress = true
+            while progress && !remaining.isEmpty {
+                progress = false
+                var next: [Reference] = []
+                for reference in remaining {
+                    let set = sources[reference.source]
+                    let map = replicaMaps[reference.source]
+                    let record = set.records[reference.record]
+                    let author = Int(map[Int(record.replica)])
+                    if record.endCounter <= simulated[author] {
+                        duplicates.append(reference)
+                        continue
+                    }
+                    let ready = record.counter <= simulated[author]
+                        && set.deps[Int(record.depsStart)..<Int(record.depsStart + record.depsCount)].allSatisfy {
+                            simulated[Int(map[Int($0.replica)])] > $0.counter
+                        }
+                    guard ready else {
+                        next.append(reference)
+                        continue
+                    }
+                    steps.append(Step(source: reference.source, record: reference.record, from: simulated[author]))
+                    simulated[author] = record.endCounter
+                    progress = true
+                }
+                remaining = next
+            }
+            waiting = remaining
+        }
+
+        /// Checks, in application order, that every origin and delete target exists in its
+        /// container (in the document, or inserted earlier in the plan).
+        mutating func validate() throws(TandemCRDTError) {
+            // Containers the document lacks get negative keys.
+            var newContainers: [ContainerID: Int] = [:]
+            var inserted: [Int: [UInt32: [Range<UInt32>]]] = [:]
+            for step in steps {
+                let set = sources[step.source]
+                let map = replicaMaps[step.source]
+                let record = set.records[step.record]
+                func local(_ id: LocalID) -> LocalID {
+                    id.isNone ? id : LocalID(replica: map[Int(id.replica)], counter: id.counter)
+                }
+                func exists(_ id: LocalID, in container: Int) -> Bool {
+                    if container >= 0 {
+                        let slot = Int(document.containerSlots[container])
+                        if document.sequences[slot].tree.leafIndex.leaf(of: id) >= 0 { return true }
+                    }
+                    guard let ranges = inserted[container]?[id.replica] else { return false }
+                    var low = 0
+                    var high = ranges.count
+                    while low < high {
+                        let middle = (low + high) / 2
+                        if ranges[middle].upperBound <= id.counter { low = middle + 1 } else { high = middle }
+                    }
+                    return low < ranges.count && ranges[low].contains(id.counter)
+                }
+                for sourceOp in set.ops[set.opRange(of: record)] where sourceOp.endCounter > step.from {
+                    let op = sourceOp.counter < step.from
+                        ? sourceOp.sliced(from: step.from, to: sourceOp.endCounter, replica: record.replica) : sourceOp
+                    let containerID = set.containers[Int(op.container)]
+                    let container: Int
+                    if let index = document.containerIndex[containerID] {
+                        container = Int(index)
+                    } else if let key = newContainers[containerID] {
+                        container = key
+                    } else {
+                        container = -(newContainers.count + 1)
+                        newContainers[containerID] = container
+                    }
+                    switch op.kind {
+                    case .insert(let left, let right, _, let length):
+                        for origin in [local(left), local(right)] where !origin.isNone {
+                            guard exists(origin, in: container) else {
+                                failedSource = step.source
+                                throw TandemCRDTError(.invalidChange, "an insert refers to an element its container does not have")
+                            }
+                        }
+                        let author = map[Int(record.replica)]
+                        inserted[container, default: [:]][author, default: []].append(op.counter..<op.counter + length)
+                    case .delete(let target, let length, _):
+                        let target = local(target)
+                        for offset in 0..<length where !exists(target.advanced(by: offset), in: container) {
+                            failedSource = step.source
+                            throw TandemCRDTError(.invalidChange, "a delete refers to an element its container does not have")
+                        }
+                    case .mapSet, .mapDelete, .increment:
+                        break
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+/// One difference between two versions of a document, at a path of object keys and array
+/// indexes (as strings).
+public struct JSONChange: Sendable, Hashable {
+    /// Keys and indexes from the root.
+    public var path: [String]
+    /// The value before, or nil when it was added.
+    public var before: JSONValue?
+    /// The value after, or nil when it was removed.
+    public var after: JSONValue?
+}
+
+extension Document {
+    /// The document as it was at `version` (a version this document has seen, such as a past
+    /// ``version`` or a change's dependencies), read-only by convention.
+    /// - Complexity: O(history up to `version`).
+    public func checkout(_ version: VersionVector) -> Document {
+        if changeIsOpen { commit() }
+        let past = Document(replica: replica)
+        do {
+            try past.apply(history.slice(from: VersionVector(), to: version))
+        } catch {
+            preconditionFailure("document history failed to replay: \(error)")
+        }
+        return past
+    }
+
+    /// What changed between two versions, per path.
+    public func diff(from old: VersionVector, to new: VersionVector) -> [JSONChange] {
+        var changes: [JSONChange] = []
+        Self.diff(checkout(old).toJSON(), checkout(new).toJSON(), path: [], into: &changes)
+        return changes
+    }
+
+    static func diff(_ old: JSONValue?, _ new: JSONValue?, path: [String], into changes: inout [JSONChange]) {
+        if old == new { return }
+        if case .object(let before)? = old, case .object(let after)? = new {
+            for key in Set(before.keys).union(after.keys).sorted() {
+                diff(before[key], after[key], path: path + [key], into: &changes)
+            }
+            return
+        }
+        changes.append(JSONChange(path: path, before: old, after: new))
+    }
+}
+
+extension Document {
+    /// Every change (or part of one) this document has that `version` lacks: the delta to send
+    /// a peer whose version is `version`.
+    public func changes(since version: VersionVector = VersionVector()) -> ChangeSet {
+        if changeIsOpen { commit() }
+        return history.slice(from: version, to: nil)
+    }
+}

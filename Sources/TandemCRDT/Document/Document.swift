@@ -1,0 +1,127 @@
+/// A CRDT document: a root map holding maps, lists, text and counters, plus the history of
+/// every change that built it.
+///
+/// Local edits go into an open change that ``commit(time:message:)`` closes; remote changes
+/// arrive as ``ChangeSet``s through ``apply(_:)``. A `Document` is not thread-safe: confine it to
+/// one task or actor.
+public final class Document {
+    /// This replica's identity; every local op is stamped with it.
+    public let replica: ReplicaID
+    /// Index of ``replica`` in the replica table.
+    private(set) var localReplica: UInt32 = 0
+
+    /// Every applied change, in application order. Its replica, container and key tables are the
+    /// document's own tables.
+    var history = ChangeSet()
+    var replicaIndex: [ReplicaID: UInt32] = [:]
+    var containerIndex: [ContainerID: UInt32] = [:]
+    var keyIndex: [String: UInt32] = [:]
+    /// Per container: index into `maps`, `sequences` or `counters` by the container's type.
+    var containerSlots: [UInt32] = []
+
+    var maps: [MapState] = []
+    var sequences: [SequenceState] = []
+    var counters: [Double] = []
+
+    /// Per replica index: the next counter expected (the version vector, densely).
+    var counts: [UInt32] = []
+    /// The greatest Lamport timestamp seen.
+    var maxLamport: UInt32 = 0
+    /// The ops no other op depends on: the dependencies of the next local change.
+    var heads: [LocalID] = []
+    /// Single-change sets whose dependencies have not arrived yet.
+    var pending: [ChangeSet] = []
+    /// Whether the last history record is the local change still open for edits.
+    var changeIsOpen = false
+
+    /// Wall time (ms since 1970) given to a change closed implicitly, for example when remote
+    /// changes arrive while local edits are uncommitted. The engine never reads a clock.
+    public var defaultTime: Int64 = 0
+
+    /// Local changes committed within this many milliseconds of the previous one, on top of it
+    /// and without messages, join it as one change (as Loro merges changes): history stays
+    /// small and a typed sentence stays one op. 0 keeps every commit apart.
+    public var changeMergeInterval: Int64 = 1_000
+
+    /// An empty document edited by `replica`.
+    public init(replica: ReplicaID = .random()) {
+        self.replica = replica
+        localReplica = replicaSlot(replica)
+        _ = containerSlot(.root)
+    }
+
+    /// A document whose tables (and history) start as `history`'s; states are empty.
+    init(replica: ReplicaID, history tables: ChangeSet) {
+        self.replica = replica
+        for replica in tables.replicas { _ = replicaSlot(replica) }
+        for container in tables.containers { _ = containerSlot(container) }
+        for key in tables.keys { _ = keySlot(key) }
+        history = tables
+        localReplica = replicaSlot(replica)
+        _ = containerSlot(.root)
+    }
+
+    /// The version vector: per replica, how many of its ops are applied.
+    public var version: VersionVector {
+        var counts: [ReplicaID: UInt32] = [:]
+        for (index, count) in self.counts.enumerated() where count > 0 {
+            counts[history.replicas[index]] = count
+        }
+        return VersionVector(counts)
+    }
+
+    /// The frontier: the ops no other applied op depends on.
+    public var frontier: [OpID] {
+        heads.map { opID($0) }.sorted()
+    }
+
+    /// Changes received whose dependencies are still missing.
+    public var pendingChangeCount: Int { pending.count }
+
+    /// Total ops applied.
+    public var operationCount: Int { counts.reduce(0) { $0 + Int($1) } }
+
+    func opID(_ id: LocalID) -> OpID {
+        OpID(replica: history.replicas[Int(id.replica)], counter: id.counter)
+    }
+
+    /// The doc-local index of `replica`, adding it to the table when new.
+    func replicaSlot(_ replica: ReplicaID) -> UInt32 {
+        if let index = replicaIndex[replica] { return index }
+        let index = UInt32(history.replicas.count)
+        history.replicas.append(replica)
+        replicaIndex[replica] = index
+        counts.append(0)
+        return index
+    }
+
+    /// The doc-local index of `key`, adding it to the table when new.
+    func keySlot(_ key: String) -> UInt32 {
+        if let index = keyIndex[key] { return index }
+        let index = UInt32(history.keys.count)
+        history.keys.append(key)
+        keyIndex[key] = index
+        return index
+    }
+
+    /// The doc-local index of container `id`, creating its (empty) state when first seen: a
+    /// container exists implicitly wherever an op or a value names it.
+    func containerSlot(_ id: ContainerID) -> UInt32 {
+        if let index = containerIndex[id] { return index }
+        let index = UInt32(history.containers.count)
+        history.containers.append(id)
+        containerIndex[id] = index
+        switch id.type {
+        case .map:
+            containerSlots.append(UInt32(maps.count))
+            maps.append(MapState())
+        case .list, .text:
+            containerSlots.append(UInt32(sequences.count))
+            sequences.append(SequenceState())
+        case .counter:
+            containerSlots.append(UInt32(counters.count))
+            counters.append(0)
+        }
+        return index
+    }
+}

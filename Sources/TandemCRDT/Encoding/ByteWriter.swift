@@ -1,0 +1,45 @@
+/// Appends the primitive encodings every Tandem format uses: LEB128 varints (zigzag for signed
+/// values), fixed little-endian words and length-prefixed strings.
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    mutating func byte(_ value: UInt8) { bytes.append(value) }
+
+    mutating func uvarint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    mutating func uvarint(_ value: UInt32) { uvarint(UInt64(value)) }
+    mutating func uvarint(_ value: Int) { uvarint(UInt64(value)) }
+
+    mutating func svarint(_ value: Int64) {
+        uvarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    mutating func uint32(_ value: UInt32) {
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+
+    mutating func uint64(_ value: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    mutating func string(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            uvarint(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// A length-prefixed sub-stream (a column).
+    mutating func section(_ other: ByteWriter) {
+        uvarint(other.bytes.count)
+        bytes.append(contentsOf: other.bytes)
+    }
+}

@@ -1,0 +1,100 @@
+extension SequenceTree {
+    /// Inserts a locally made run before the visible element at `position`. Its left origin is
+    /// the element just before that place (a tombstone possibly), its right origin the element at
+    /// it. Returns the origins for the operation.
+    mutating func insertLocal(
+        id: LocalID, length: UInt32, content: UInt32, at position: Int
+    ) -> (left: LocalID, right: LocalID) {
+        let cursor = cursor(atVisible: position)
+        let left = element(before: cursor)
+        let right = element(at: cursor)
+        let run = SequenceRun(
+            id: id, length: length, originLeft: left, originRight: right, content: content, deleted: false)
+        insert(run, at: cursor)
+        return (left, right)
+    }
+
+    /// Places a run made by another replica (FugueMax / YjsMod ordering): between its origins,
+    /// after concurrent siblings that sort before it, so that concurrent runs never interleave.
+    /// `replicaIDs` maps local replica indexes to their ids for tie-breaks. Returns the visible
+    /// position of its first element.
+    @discardableResult
+    mutating func integrate(_ newRun: SequenceRun, replicaIDs: [ReplicaID]) -> Int {
+        let start = cursorAfter(newRun.originLeft)
+        if element(at: start) == newRun.originRight {
+            let placed = insert(newRun, at: start)
+            return visiblePosition(of: placed)
+        }
+        let destination = scanConcurrent(newRun, from: start, replicaIDs: replicaIDs)
+        let placed = insert(newRun, at: destination)
+        return visiblePosition(of: placed)
+    }
+
+    /// The cursor just after `origin` (the document start for `.none`), not normalized so a
+    /// typing run can still be extended.
+    private func cursorAfter(_ origin: LocalID) -> SequenceCursor {
+        if origin.isNone { return SequenceCursor(leaf: firstLeaf, index: 0, offset: 0) }
+        guard let cursor = cursor(of: origin) else {
+            preconditionFailure("sequence tree: origin was never inserted")
+        }
+        return self.cursor(after: cursor, runLength: run(cursor.leaf, cursor.index).length)
+    }
+
+    private func position(ofOrigin origin: LocalID, noneIs fallback: Int) -> Int {
+        if origin.isNone { return fallback }
+        guard let cursor = cursor(of: origin) else {
+            preconditionFailure("sequence tree: origin was never inserted")
+        }
+        return totalPosition(of: cursor)
+    }
+
+    /// The reference algorithm's loop over the elements between the new run's origins, one run at
+    /// a time: only a run's first element can have an origin at or left of ours (later elements'
+    /// left origin is their predecessor).
+    private func scanConcurrent(
+        _ newRun: SequenceRun, from start: SequenceCursor, replicaIDs: [ReplicaID]
+    ) -> SequenceCursor {
+        let total = totalLength
+        let left = position(ofOrigin: newRun.originLeft, noneIs: -1)
+        let right = position(ofOrigin: newRun.originRight, noneIs: total)
+        let newReplica = replicaIDs[Int(newRun.id.replica)]
+        var cursor = normalized(start)
+        var index = left + 1
+        var destination = cursor
+        var scanning = false
+        while true {
+            if !scanning { destination = cursor }
+            if index == total || index == right { break }
+            let run = run(cursor.leaf, cursor.index)
+            // Inside a run an element's left origin is its predecessor; the first scanned element
+            // can be the successor of our own left origin in the same run.
+            let otherLeft = cursor.offset == 0 ? position(ofOrigin: run.originLeft, noneIs: -1) : index - 1
+            if otherLeft < left { break }
+            if otherLeft == left {
+                let otherRight = position(ofOrigin: run.originRight, noneIs: total)
+                if otherRight < right {
+                    scanning = true
+                } else if otherRight == right {
+                    if newReplica < replicaIDs[Int(run.id.replica)] { break }
+                    scanning = false
+                } else {
+                    scanning = false
+                }
+                index += 1
+                cursor = normalized(self.cursor(after: cursor, runLength: run.length))
+                continue
+            }
+            // The rest of this run has left origins after ours: skip to its end, or stop at
+            // `right` when it falls inside the run.
+            let runEnd = index + Int(run.length - cursor.offset)
+            if right > index && right < runEnd {
+                cursor.offset += UInt32(right - index)
+                index = right
+                continue
+            }
+            index = runEnd
+            cursor = normalized(SequenceCursor(leaf: cursor.leaf, index: cursor.index + 1, offset: 0))
+        }
+        return destination
+    }
+}

@@ -1,0 +1,133 @@
+/// The elements of one list or text, as run-length spans in a B-tree whose inner nodes cache each
+/// child's visible length and total length (tombstones included).
+///
+/// Storage is arena-style (flat arrays indexed by node number) so that no node is a separate heap
+/// object. Position lookups and id lookups are O(log n); appending to a run is O(log n) to update
+/// the cached sums.
+struct SequenceTree: Sendable {
+    static let leafCapacity = 32
+    static let nodeCapacity = 16
+
+    // Leaves: `leafCapacity` run slots each.
+    var runs: [SequenceRun] = []
+    var leafCounts: [Int32] = []
+    var leafParents: [Int32] = []
+    var leafNext: [Int32] = []
+    var leafPrevious: [Int32] = []
+
+    // Inner nodes: `nodeCapacity` child slots each. Level-1 nodes have leaves as children.
+    var children: [Int32] = []
+    var childVisible: [Int] = []
+    var childTotal: [Int] = []
+    var nodeCounts: [Int32] = []
+    var nodeParents: [Int32] = []
+    var nodeLevels: [Int32] = []
+
+    var root: Int32 = 0
+    var firstLeaf: Int32 = 0
+    var lastLeaf: Int32 = 0
+
+    /// Element id to leaf, dense per replica in pages of 1,024 counters.
+    var leafIndex = ElementLeafIndex()
+
+    init() {
+        let leaf = makeLeaf()
+        let node = makeNode(level: 1)
+        appendChild(leaf, visible: 0, total: 0, to: node)
+        leafParents[Int(leaf)] = node
+        root = node
+        firstLeaf = leaf
+        lastLeaf = leaf
+    }
+
+    /// Visible elements.
+    var visibleLength: Int { sumOfSlots(childVisible, node: root) }
+    /// All elements, tombstones included.
+    var totalLength: Int { sumOfSlots(childTotal, node: root) }
+    /// Number of runs (a measure of fragmentation).
+    var runCount: Int { leafCounts.reduce(0) { $0 + Int($1) } }
+
+    func sumOfSlots(_ values: [Int], node: Int32) -> Int {
+        let base = Int(node) * Self.nodeCapacity
+        var total = 0
+        for slot in 0..<Int(nodeCounts[Int(node)]) { total += values[base + slot] }
+        return total
+    }
+
+    // MARK: Arena allocation
+
+    mutating func makeLeaf() -> Int32 {
+        let leaf = Int32(leafCounts.count)
+        runs.append(contentsOf: repeatElement(
+            SequenceRun(id: .none, length: 0, originLeft: .none, originRight: .none, content: 0, deleted: true),
+            count: Self.leafCapacity))
+        leafCounts.append(0)
+        leafParents.append(-1)
+        leafNext.append(-1)
+        leafPrevious.append(-1)
+        return leaf
+    }
+
+    mutating func makeNode(level: Int32) -> Int32 {
+        let node = Int32(nodeCounts.count)
+        children.append(contentsOf: repeatElement(-1, count: Self.nodeCapacity))
+        childVisible.append(contentsOf: repeatElement(0, count: Self.nodeCapacity))
+        childTotal.append(contentsOf: repeatElement(0, count: Self.nodeCapacity))
+        nodeCounts.append(0)
+        nodeParents.append(-1)
+        nodeLevels.append(level)
+        return node
+    }
+
+    mutating func appendChild(_ child: Int32, visible: Int, total: Int, to node: Int32) {
+        let slot = Int(node) * Self.nodeCapacity + Int(nodeCounts[Int(node)])
+        children[slot] = child
+        childVisible[slot] = visible
+        childTotal[slot] = total
+        nodeCounts[Int(node)] += 1
+    }
+
+    // MARK: Leaf helpers
+
+    @inline(__always) func runSlot(_ leaf: Int32, _ index: Int) -> Int {
+        Int(leaf) * Self.leafCapacity + index
+    }
+
+    @inline(__always) func run(_ leaf: Int32, _ index: Int) -> SequenceRun {
+        runs[runSlot(leaf, index)]
+    }
+
+    /// The slot of `child` in its parent `node`.
+    func slot(of child: Int32, in node: Int32) -> Int {
+        let base = Int(node) * Self.nodeCapacity
+        for slot in 0..<Int(nodeCounts[Int(node)]) where children[base + slot] == child {
+            return base + slot
+        }
+        preconditionFailure("sequence tree: child missing from its parent")
+    }
+
+    /// Adds `visible` and `total` to the cached sums on the path from `leaf` to the root.
+    mutating func adjustSums(from leaf: Int32, visible: Int, total: Int) {
+        if visible == 0 && total == 0 { return }
+        var child = leaf
+        var node = leafParents[Int(leaf)]
+        while node >= 0 {
+            let slot = slot(of: child, in: node)
+            childVisible[slot] += visible
+            childTotal[slot] += total
+            child = node
+            node = nodeParents[Int(node)]
+        }
+    }
+
+    func leafSums(_ leaf: Int32) -> (visible: Int, total: Int) {
+        var visible = 0
+        var total = 0
+        for index in 0..<Int(leafCounts[Int(leaf)]) {
+            let run = run(leaf, index)
+            visible += run.visibleLength
+            total += Int(run.length)
+        }
+        return (visible, total)
+    }
+}

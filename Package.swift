@@ -36,7 +36,7 @@ let package = Package(
         ),
         .target(
             name: "TandemTraces",
-            dependencies: ["CZlib"],
+            dependencies: ["TandemCRDT", "CZlib"],
             swiftSettings: strict
         ),
         .executableTarget(

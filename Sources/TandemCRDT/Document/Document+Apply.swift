@@ -128,6 +128,7 @@ extension Document {
             history.ops.append(Op(counter: op.counter, container: container, kind: kind))
             newRecord.opsCount += 1
         }
+        recordsByReplica[Int(author)].append(history.records.count)
         history.records.append(newRecord)
         counts[Int(author)] = newRecord.endCounter
         maxLamport = max(maxLamport, newRecord.lamport + newRecord.length - 1)

@@ -48,6 +48,23 @@ extension Document {
     /// a peer whose version is `version`.
     public func changes(since version: VersionVector = VersionVector()) -> ChangeSet {
         if changeIsOpen { commit() }
-        return history.slice(from: version, to: nil)
+        var parts: [(record: Int, from: UInt32, to: UInt32)] = []
+        for (replica, indexes) in recordsByReplica.enumerated() {
+            let lower = version[history.replicas[replica]]
+            guard lower < counts[replica] else { continue }
+            // A replica's records are in counter order: find the first one not fully covered.
+            var low = 0
+            var high = indexes.count
+            while low < high {
+                let middle = (low + high) / 2
+                if history.records[indexes[middle]].endCounter <= lower { low = middle + 1 } else { high = middle }
+            }
+            for index in indexes[low...] {
+                let record = history.records[index]
+                parts.append((index, max(record.counter, lower), record.endCounter))
+            }
+        }
+        parts.sort { $0.record < $1.record }
+        return history.subset(parts)
     }
 }

@@ -7,6 +7,7 @@ extension Document {
             depsStart: UInt32(history.deps.count), depsCount: UInt32(heads.count),
             opsStart: UInt32(history.ops.count), opsCount: 0, time: defaultTime, message: -1)
         history.deps.append(contentsOf: heads)
+        recordsByReplica[Int(localReplica)].append(history.records.count)
         history.records.append(record)
         changeIsOpen = true
     }
@@ -63,6 +64,7 @@ extension Document {
 
     private func mergeLastTwoRecords() {
         let current = history.records.removeLast()
+        recordsByReplica[Int(localReplica)].removeLast()
         let last = history.records.count - 1
         history.deps.removeLast(Int(current.depsCount))
         var opsCount = current.opsCount

@@ -29,6 +29,8 @@ public final class Document {
     var maxLamport: UInt32 = 0
     /// The ops no other op depends on: the dependencies of the next local change.
     var heads: [LocalID] = []
+    /// Per replica index: the indexes of its history records, in counter order (for fast deltas).
+    var recordsByReplica: [[Int]] = []
     /// Single-change sets whose dependencies have not arrived yet.
     var pending: [ChangeSet] = []
     /// Whether the last history record is the local change still open for edits.
@@ -57,6 +59,7 @@ public final class Document {
         for container in tables.containers { _ = containerSlot(container) }
         for key in tables.keys { _ = keySlot(key) }
         history = tables
+        for (index, record) in tables.records.enumerated() { recordsByReplica[Int(record.replica)].append(index) }
         localReplica = replicaSlot(replica)
         _ = containerSlot(.root)
     }
@@ -92,6 +95,7 @@ public final class Document {
         history.replicas.append(replica)
         replicaIndex[replica] = index
         counts.append(0)
+        recordsByReplica.append([])
         return index
     }
 

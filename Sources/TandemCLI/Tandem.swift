@@ -6,5 +6,5 @@ struct Tandem: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem",
         abstract: "An offline-first CRDT document store.",
-        subcommands: [])
+        subcommands: [Demo.self, Replay.self])
 }

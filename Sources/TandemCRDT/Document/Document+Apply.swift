@@ -32,8 +32,16 @@ extension Document {
             throw error
         }
         var report = ApplyReport()
+        // The tables of every source that has a ready change, mapped once onto the document's.
+        var tables: [Int: SourceTables] = [:]
+        for step in plan.steps where tables[step.source] == nil {
+            let source = sources[step.source]
+            tables[step.source] = SourceTables(
+                replicas: source.replicas.map(replicaSlot), containers: source.containers.map(containerSlot),
+                keys: source.keys.map(keySlot))
+        }
         for step in plan.steps {
-            apply(step, from: sources[step.source], replicaMap: plan.replicaMaps[step.source])
+            apply(step, from: sources[step.source], tables: tables[step.source]!)
             report.applied += 1
             report.operations += Int(sources[step.source].records[step.record].endCounter - step.from)
         }
@@ -52,11 +60,11 @@ extension Document {
 
     /// Applies one planned change: maps its tables onto the document's, integrates its ops and
     /// appends it to the history.
-    private func apply(_ step: Plan.Step, from source: ChangeSet, replicaMap: [UInt32]) {
+    private func apply(_ step: Plan.Step, from source: ChangeSet, tables: SourceTables) {
         let record = source.records[step.record]
-        let author = replicaSlot(source.replicas[Int(record.replica)])
+        let author = tables.replicas[Int(record.replica)]
         func local(_ id: LocalID) -> LocalID {
-            id.isNone ? id : LocalID(replica: replicaSlot(source.replicas[Int(id.replica)]), counter: id.counter)
+            id.isNone ? id : LocalID(replica: tables.replicas[Int(id.replica)], counter: id.counter)
         }
         let skip = step.from - record.counter
         var newRecord = ChangeRecord(
@@ -74,7 +82,7 @@ extension Document {
             let op = sourceOp.counter < step.from
                 ? sourceOp.sliced(from: step.from, to: sourceOp.endCounter, replica: record.replica) : sourceOp
             let containerID = source.containers[Int(op.container)]
-            let container = containerSlot(containerID)
+            let container = tables.containers[Int(op.container)]
             let slot = Int(containerSlots[Int(container)])
             let id = LocalID(replica: author, counter: op.counter)
             let lamport = record.lamport + (op.counter - record.counter)
@@ -111,13 +119,13 @@ extension Document {
                 sequences[slot].tree.delete(ids: target, length: length)
                 kind = .delete(target: target, length: length, reversed: reversed)
             case .mapSet(let key, let value, let pred):
-                let keySlot = keySlot(source.keys[Int(key)])
+                let keySlot = tables.keys[Int(key)]
                 let pred = pred.map(local)
                 if case .container(let type) = value { _ = containerSlot(containerID.child(source.keys[Int(key)], type)) }
                 writeRegister(map: slot, key: keySlot, RegisterEntry(id: id, lamport: lamport, value: value), replacing: pred)
                 kind = .mapSet(key: keySlot, value: value, pred: pred)
             case .mapDelete(let key, let pred):
-                let keySlot = keySlot(source.keys[Int(key)])
+                let keySlot = tables.keys[Int(key)]
                 let pred = pred.map(local)
                 writeRegister(map: slot, key: keySlot, RegisterEntry(id: id, lamport: lamport, value: nil), replacing: pred)
                 kind = .mapDelete(key: keySlot, pred: pred)
@@ -135,6 +143,13 @@ extension Document {
         let previous = LocalID(replica: author, counter: newRecord.counter &- 1)
         heads.removeAll { $0 == previous || dependencies.contains($0) }
         heads.append(LocalID(replica: author, counter: newRecord.endCounter - 1))
+    }
+
+    /// A source change set's table indexes mapped to the document's.
+    private struct SourceTables {
+        var replicas: [UInt32]
+        var containers: [UInt32]
+        var keys: [UInt32]
     }
 
     func writeRegister(map slot: Int, key: UInt32, _ entry: RegisterEntry, replacing pred: [LocalID]) {

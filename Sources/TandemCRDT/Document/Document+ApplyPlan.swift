@@ -82,11 +82,23 @@ extension Document {
         mutating func validate() throws(TandemCRDTError) {
             // Containers the document lacks get negative keys.
             var newContainers: [ContainerID: Int] = [:]
-            var inserted: [Int: [UInt32: [Range<UInt32>]]] = [:]
+            // Per (container key, replica): counter ranges inserted by earlier steps, ascending.
+            var inserted: [Int64: [Range<UInt32>]] = [:]
+            var containerKeys: [Int: [Int]] = [:]
             for step in steps {
                 let set = sources[step.source]
                 let map = replicaMaps[step.source]
                 let record = set.records[step.record]
+                if containerKeys[step.source] == nil {
+                    containerKeys[step.source] = set.containers.map { containerID in
+                        if let index = document.containerIndex[containerID] { return Int(index) }
+                        if let key = newContainers[containerID] { return key }
+                        let key = -(newContainers.count + 1)
+                        newContainers[containerID] = key
+                        return key
+                    }
+                }
+                let keys = containerKeys[step.source]!
                 func local(_ id: LocalID) -> LocalID {
                     id.isNone ? id : LocalID(replica: map[Int(id.replica)], counter: id.counter)
                 }
@@ -95,7 +107,7 @@ extension Document {
                         let slot = Int(document.containerSlots[container])
                         if document.sequences[slot].tree.leafIndex.leaf(of: id) >= 0 { return true }
                     }
-                    guard let ranges = inserted[container]?[id.replica] else { return false }
+                    guard let ranges = inserted[Int64(container) << 32 | Int64(id.replica)] else { return false }
                     var low = 0
                     var high = ranges.count
                     while low < high {
@@ -107,16 +119,7 @@ extension Document {
                 for sourceOp in set.ops[set.opRange(of: record)] where sourceOp.endCounter > step.from {
                     let op = sourceOp.counter < step.from
                         ? sourceOp.sliced(from: step.from, to: sourceOp.endCounter, replica: record.replica) : sourceOp
-                    let containerID = set.containers[Int(op.container)]
-                    let container: Int
-                    if let index = document.containerIndex[containerID] {
-                        container = Int(index)
-                    } else if let key = newContainers[containerID] {
-                        container = key
-                    } else {
-                        container = -(newContainers.count + 1)
-                        newContainers[containerID] = container
-                    }
+                    let container = keys[Int(op.container)]
                     switch op.kind {
                     case .insert(let left, let right, _, let length):
                         for origin in [local(left), local(right)] where !origin.isNone {
@@ -126,7 +129,13 @@ extension Document {
                             }
                         }
                         let author = map[Int(record.replica)]
-                        inserted[container, default: [:]][author, default: []].append(op.counter..<op.counter + length)
+                        let range = op.counter..<op.counter + length
+                        let key = Int64(container) << 32 | Int64(author)
+                        if let last = inserted[key]?.last, last.upperBound == range.lowerBound {
+                            inserted[key]![inserted[key]!.count - 1] = last.lowerBound..<range.upperBound
+                        } else {
+                            inserted[key, default: []].append(range)
+                        }
                     case .delete(let target, let length, _):
                         let target = local(target)
                         for offset in 0..<length where !exists(target.advanced(by: offset), in: container) {

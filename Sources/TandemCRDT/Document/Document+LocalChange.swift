@@ -49,7 +49,9 @@ extension Document {
         if last > 0 && canMerge(history.records[last - 1], record) {
             mergeLastTwoRecords()
         }
-        return history.info(of: history.records[history.records.count - 1])
+        return ChangeSet.info(
+            of: history.records[history.records.count - 1], replicas: history.replicas, deps: history.deps,
+            messages: history.messages)
     }
 
     /// Whether `current` may join `previous` as one change: both local and unannotated,

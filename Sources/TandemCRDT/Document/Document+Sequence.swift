@@ -128,13 +128,13 @@ extension Document {
     }
 
     func text(slot: Int) -> String {
-        var result = String.UnicodeScalarView()
         let state = sequences[slot]
+        var result = UTF8Buffer(capacity: state.tree.visibleLength)
         state.tree.forEachRun { run in
             guard !run.deleted else { return }
             result.append(contentsOf: state.scalars[Int(run.content)..<Int(run.content + run.length)])
         }
-        return String(result)
+        return result.string
     }
 
     /// The elements of a list with their ids (a container element's child is

@@ -24,7 +24,8 @@ extension ChangeSet {
         var messageColumn = ByteWriter(), opCountColumn = ByteWriter()
         var containerColumn = ByteWriter(), kindColumn = ByteWriter(), opLengthColumn = ByteWriter()
         var referenceColumn = ByteWriter(), valueColumn = ByteWriter(), listColumn = ByteWriter()
-        var text = String.UnicodeScalarView()
+        var counterDeltaColumn = ByteWriter()
+        var text = UTF8Buffer()
         var expected = [UInt32](repeating: 0, count: replicas.count)
         var previousLamportEnd: Int64 = 0
         var previousTime: Int64 = 0
@@ -46,12 +47,14 @@ extension ChangeSet {
             opCountColumn.uvarint(record.opsCount)
             for op in ops[opRange(of: record)] {
                 containerColumn.uvarint(op.container)
-                func reference(_ id: LocalID) {
+                // Counters are deltas from the op's own counter, except an insert's right origin,
+                // which is a delta from its left origin (neighbours are usually typed close in time).
+                func reference(_ id: LocalID, base: UInt32? = nil) {
                     if id.isNone {
                         referenceColumn.uvarint(0)
                     } else {
                         referenceColumn.uvarint(UInt64(id.replica) + 1)
-                        referenceColumn.svarint(Int64(id.counter) - Int64(op.counter))
+                        counterDeltaColumn.svarint(Int64(id.counter) - Int64(base ?? op.counter))
                     }
                 }
                 switch op.kind {
@@ -59,7 +62,7 @@ extension ChangeSet {
                     kindColumn.byte(OpTag.insert)
                     opLengthColumn.uvarint(length)
                     reference(left)
-                    reference(right)
+                    reference(right, base: left.isNone ? nil : left.counter)
                     let range = Int(content)..<Int(content + length)
                     if containers[Int(op.container)].type == .text {
                         text.append(contentsOf: scalars[range])
@@ -74,13 +77,13 @@ extension ChangeSet {
                     kindColumn.byte(OpTag.mapSet)
                     referenceColumn.uvarint(key)
                     referenceColumn.uvarint(pred.count)
-                    pred.forEach(reference)
+                    for id in pred { reference(id) }
                     value.write(to: &valueColumn)
                 case .mapDelete(let key, let pred):
                     kindColumn.byte(OpTag.mapDelete)
                     referenceColumn.uvarint(key)
                     referenceColumn.uvarint(pred.count)
-                    pred.forEach(reference)
+                    for id in pred { reference(id) }
                 case .increment(let amount):
                     kindColumn.byte(OpTag.increment)
                     valueColumn.uint64(amount.bitPattern)
@@ -89,11 +92,12 @@ extension ChangeSet {
         }
         for column in [replicaColumn, counterColumn, lengthColumn, lamportColumn, depsColumn, timeColumn,
             messageColumn, opCountColumn, containerColumn, kindColumn, opLengthColumn, referenceColumn,
-            valueColumn, listColumn]
+            counterDeltaColumn, valueColumn, listColumn]
         {
             output.section(column)
         }
-        output.string(String(text))
+        output.uvarint(text.bytes.count)
+        output.bytes.append(contentsOf: text.bytes)
         return output.bytes
     }
 
@@ -107,6 +111,7 @@ extension ChangeSet {
         var messageColumn = try reader.section(), opCountColumn = try reader.section()
         var containerColumn = try reader.section(), kindColumn = try reader.section()
         var opLengthColumn = try reader.section(), referenceColumn = try reader.section()
+        var counterDeltaColumn = try reader.section()
         var valueColumn = try reader.section(), listColumn = try reader.section()
         let text = Array(try reader.string().unicodeScalars)
         func fail(_ what: String) -> TandemCRDTError { TandemCRDTError(.malformed, "change set: \(what)") }
@@ -148,11 +153,12 @@ extension ChangeSet {
             for _ in 0..<opsCount {
                 let container = try containerColumn.uvarint32()
                 guard Int(container) < containers.count else { throw fail("container index out of range") }
-                func reference() throws(TandemCRDTError) -> LocalID {
+                func reference(base: UInt32? = nil) throws(TandemCRDTError) -> LocalID {
                     let replica = try referenceColumn.uvarint()
                     if replica == 0 { return .none }
                     guard replica <= UInt64(replicas.count) else { throw fail("replica index out of range") }
-                    return LocalID(replica: UInt32(replica - 1), counter: try narrow(Int64(opCounter) + (try referenceColumn.svarint())))
+                    let delta = try counterDeltaColumn.svarint()
+                    return LocalID(replica: UInt32(replica - 1), counter: try narrow(Int64(base ?? opCounter) + delta))
                 }
                 let kind: Op.Kind
                 switch try kindColumn.byte() {
@@ -160,7 +166,7 @@ extension ChangeSet {
                     let length = try opLengthColumn.uvarint32()
                     guard length > 0 else { throw fail("empty insert") }
                     let left = try reference()
-                    let right = try reference()
+                    let right = try reference(base: left.isNone ? nil : left.counter)
                     let content: UInt32
                     if containers[Int(container)].type == .text {
                         content = UInt32(scalars.count)
@@ -198,7 +204,7 @@ extension ChangeSet {
         }
         for column in [replicaColumn, counterColumn, lengthColumn, lamportColumn, depsColumn, timeColumn,
             messageColumn, opCountColumn, containerColumn, kindColumn, opLengthColumn, referenceColumn,
-            valueColumn, listColumn] where !column.isAtEnd
+            counterDeltaColumn, valueColumn, listColumn] where !column.isAtEnd
         {
             throw fail("a column has trailing bytes")
         }

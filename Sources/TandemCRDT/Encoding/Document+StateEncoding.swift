@@ -84,9 +84,10 @@ extension Document {
                     output.byte(run.deleted ? 1 : 0)
                 }
                 if history.containers[index].type == .text {
-                    var text = String.UnicodeScalarView()
+                    var text = UTF8Buffer(capacity: content.count)
                     text.append(contentsOf: content.lazy.map { state.scalars[$0] })
-                    output.string(String(text))
+                    output.uvarint(text.bytes.count)
+                    output.bytes.append(contentsOf: text.bytes)
                 } else {
                     for offset in content { state.values[offset].write(to: &output) }
                 }

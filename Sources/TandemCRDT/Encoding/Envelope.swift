@@ -9,6 +9,8 @@ enum Envelope {
     static let headerSize = 20
     /// Bodies at least this large are zstd-compressed.
     static let compressionThreshold = 256
+    /// zstd level 6: on the automerge-paper log, 5% smaller than level 3 for about 1 ms more.
+    static let compressionLevel: Int32 = 6
     /// The largest raw body a decoder accepts (a guard against decompression bombs).
     static let maximumRawSize = 256 << 20
 
@@ -18,7 +20,7 @@ enum Envelope {
         case state = 3
     }
 
-    static func wrap(_ body: [UInt8], kind: Kind, compress: Bool = true, level: Int32 = 3) -> [UInt8] {
+    static func wrap(_ body: [UInt8], kind: Kind, compress: Bool = true, level: Int32 = compressionLevel) -> [UInt8] {
         var stored = body
         var flags: UInt8 = 0
         if compress && body.count >= compressionThreshold, let compressed = zstdCompress(body, level: level),

@@ -39,6 +39,10 @@ public struct ChangeSet: Sendable, Equatable {
     }
 
     func info(of record: ChangeRecord) -> ChangeInfo {
+        ChangeSet.info(of: record, replicas: replicas, deps: deps, messages: messages)
+    }
+
+    static func info(of record: ChangeRecord, replicas: [ReplicaID], deps: [LocalID], messages: [String]) -> ChangeInfo {
         let dependencies = deps[Int(record.depsStart)..<Int(record.depsStart + record.depsCount)].map {
             OpID(replica: replicas[Int($0.replica)], counter: $0.counter)
         }

@@ -31,3 +31,18 @@ public enum Value: Hashable, Sendable {
     /// that create the same child concurrently share it; in a list it is the inserting element.
     case container(ContainerType)
 }
+
+extension Value: CustomStringConvertible {
+    /// A short, human-readable rendering (strings quoted, containers by type).
+    public var description: String {
+        switch self {
+        case .null: "null"
+        case .bool(let flag): "\(flag)"
+        case .int(let number): "\(number)"
+        case .double(let number): "\(number)"
+        case .string(let text): "\"\(text)\""
+        case .bytes(let bytes): "<\(bytes.count) bytes>"
+        case .container(let type): "<\(type)>"
+        }
+    }
+}

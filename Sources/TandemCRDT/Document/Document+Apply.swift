@@ -91,17 +91,12 @@ extension Document {
             case .insert(let left, let right, let content, let length):
                 let range = Int(content)..<Int(content + length)
                 let historyContent: UInt32
-                let stateContent: UInt32
                 if containerID.type == .text {
                     historyContent = UInt32(history.scalars.count)
                     history.scalars.append(contentsOf: source.scalars[range])
-                    stateContent = UInt32(sequences[slot].scalars.count)
-                    sequences[slot].scalars.append(contentsOf: source.scalars[range])
                 } else {
                     historyContent = UInt32(history.values.count)
                     history.values.append(contentsOf: source.values[range])
-                    stateContent = UInt32(sequences[slot].values.count)
-                    sequences[slot].values.append(contentsOf: source.values[range])
                     for (offset, value) in source.values[range].enumerated() {
                         if case .container(let type) = value {
                             _ = containerSlot(.element(OpID(replica: source.replicas[Int(record.replica)],
@@ -111,7 +106,7 @@ extension Document {
                 }
                 let run = SequenceRun(
                     id: id, length: length, originLeft: local(left), originRight: local(right),
-                    content: stateContent, deleted: false)
+                    content: historyContent, deleted: false)
                 sequences[slot].tree.integrate(run, replicaIDs: history.replicas)
                 kind = .insert(left: run.originLeft, right: run.originRight, content: historyContent, length: length)
             case .delete(let target, let length, let reversed):

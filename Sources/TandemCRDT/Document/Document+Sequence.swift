@@ -29,12 +29,10 @@ extension Document {
         if scalars.isEmpty { return }
         openChangeIfNeeded()
         let id = nextLocalID
-        let stateContent = UInt32(sequences[handle.slot].scalars.count)
-        sequences[handle.slot].scalars.append(contentsOf: scalars)
-        let count = UInt32(sequences[handle.slot].scalars.count) - stateContent
-        let origins = sequences[handle.slot].tree.insertLocal(id: id, length: count, content: stateContent, at: position)
         let historyContent = UInt32(history.scalars.count)
         history.scalars.append(contentsOf: scalars)
+        let count = UInt32(history.scalars.count) - historyContent
+        let origins = sequences[handle.slot].tree.insertLocal(id: id, length: count, content: historyContent, at: position)
         appendLocalOp(Op(counter: id.counter, container: handle.container,
             kind: .insert(left: origins.left, right: origins.right, content: historyContent, length: count)))
     }
@@ -66,12 +64,10 @@ extension Document {
                 children.append(nil)
             }
         }
-        let stateContent = UInt32(sequences[handle.slot].values.count)
-        sequences[handle.slot].values.append(contentsOf: values)
-        let origins = sequences[handle.slot].tree.insertLocal(
-            id: id, length: UInt32(values.count), content: stateContent, at: position)
         let historyContent = UInt32(history.values.count)
         history.values.append(contentsOf: values)
+        let origins = sequences[handle.slot].tree.insertLocal(
+            id: id, length: UInt32(values.count), content: historyContent, at: position)
         appendLocalOp(Op(counter: id.counter, container: handle.container,
             kind: .insert(left: origins.left, right: origins.right, content: historyContent, length: UInt32(values.count))))
         return children
@@ -128,11 +124,11 @@ extension Document {
     }
 
     func text(slot: Int) -> String {
-        let state = sequences[slot]
-        var result = UTF8Buffer(capacity: state.tree.visibleLength)
-        state.tree.forEachRun { run in
+        let scalars = history.scalars
+        var result = UTF8Buffer(capacity: sequences[slot].tree.visibleLength)
+        sequences[slot].tree.forEachRun { run in
             guard !run.deleted else { return }
-            result.append(contentsOf: state.scalars[Int(run.content)..<Int(run.content + run.length)])
+            result.append(contentsOf: scalars[Int(run.content)..<Int(run.content + run.length)])
         }
         return result.string
     }
@@ -142,11 +138,11 @@ extension Document {
     public func elements(_ id: ContainerID) -> [(id: OpID, value: Value)] {
         guard id.type == .list, let slot = sequenceSlot(id) else { return [] }
         var result: [(id: OpID, value: Value)] = []
-        let state = sequences[slot]
-        state.tree.forEachRun { run in
+        let values = history.values
+        sequences[slot].tree.forEachRun { run in
             guard !run.deleted else { return }
             for offset in 0..<run.length {
-                result.append((opID(run.id.advanced(by: offset)), state.values[Int(run.content + offset)]))
+                result.append((opID(run.id.advanced(by: offset)), values[Int(run.content + offset)]))
             }
         }
         return result

@@ -10,7 +10,7 @@ extension Document {
         historyBody.bytes = history.encodedBody()
         output.section(historyBody)
         var state = ByteWriter()
-        state.bytes = stateBody()
+        state.bytes = stateBody(canonical: false)
         output.section(state)
         output.uvarint(pending.count)
         for set in pending {
@@ -25,7 +25,7 @@ extension Document {
     /// bytes, whatever order their changes arrived in.
     public func encodeState() -> [UInt8] {
         if changeIsOpen { commit() }
-        return Envelope.wrap(stateBody(), kind: .state, compress: false)
+        return Envelope.wrap(stateBody(canonical: true), kind: .state, compress: false)
     }
 
     /// Loads a snapshot. `replica` continues editing as that replica (default: the one that

@@ -1,7 +1,9 @@
 extension Document {
-    /// Canonical state: replicas sorted by id, containers by their encoding, keys by name, runs
-    /// coalesced; content inline. Empty containers are left out (they equal absent ones).
-    func stateBody() -> [UInt8] {
+    /// The state: replicas sorted by id, containers by their encoding, keys by name; empty
+    /// containers are left out (they equal absent ones). The `canonical` form also joins runs
+    /// however they were split and carries content inline, so equal states encode equally; the
+    /// snapshot form keeps the tree's runs and takes their content from the history.
+    func stateBody(canonical: Bool = true) -> [UInt8] {
         var output = ByteWriter()
         // Replicas with no op applied are table entries only; leaving them out keeps the form canonical.
         let order = history.replicas.indices.filter { counts[$0] > 0 }.sorted { history.replicas[$0] < history.replicas[$1] }
@@ -59,11 +61,12 @@ extension Document {
                     }
                 }
             case .list, .text:
-                let state = sequences[slot]
                 var runs: [SequenceRun] = []
-                var content: [Int] = []  // state content offset of each coalesced element run piece
-                state.tree.forEachRun { run in
-                    if var last = runs.last, last.id.replica == run.id.replica,
+                var content: [Range<Int>] = []
+                sequences[slot].tree.forEachRun { run in
+                    content.append(Int(run.content)..<Int(run.content + run.length))
+                    // The canonical form joins runs however they were split or stored.
+                    if canonical, var last = runs.last, last.id.replica == run.id.replica,
                         last.id.counter &+ last.length == run.id.counter,
                         run.originLeft == LocalID(replica: last.id.replica, counter: run.id.counter &- 1),
                         run.originRight == last.originRight, run.deleted == last.deleted
@@ -73,7 +76,6 @@ extension Document {
                     } else {
                         runs.append(run)
                     }
-                    content.append(contentsOf: (0..<Int(run.length)).map { Int(run.content) + $0 })
                 }
                 output.uvarint(runs.count)
                 for run in runs {
@@ -83,13 +85,15 @@ extension Document {
                     reference(run.originRight)
                     output.byte(run.deleted ? 1 : 0)
                 }
+                // A snapshot takes content from its history; the canonical form carries it inline.
+                guard canonical else { break }
                 if history.containers[index].type == .text {
-                    var text = UTF8Buffer(capacity: content.count)
-                    text.append(contentsOf: content.lazy.map { state.scalars[$0] })
+                    var text = UTF8Buffer(capacity: content.reduce(0) { $0 + $1.count })
+                    for range in content { text.append(contentsOf: history.scalars[range]) }
                     output.uvarint(text.bytes.count)
                     output.bytes.append(contentsOf: text.bytes)
                 } else {
-                    for offset in content { state.values[offset].write(to: &output) }
+                    for range in content { for value in history.values[range] { value.write(to: &output) } }
                 }
             case .counter:
                 output.uint64(counters[slot].bitPattern)
@@ -130,6 +134,8 @@ extension Document {
         let headCount = try reader.count()
         heads = []
         for _ in 0..<headCount { heads.append(try reference()) }
+        let insertContent = InsertContentIndex(history)
+        var runs: [(slot: Int, run: SequenceRun)] = []
         let containerCount = try reader.count()
         for _ in 0..<containerCount {
             let id = try ContainerID(reading: &reader)
@@ -154,43 +160,60 @@ extension Document {
                 }
             case .list, .text:
                 let runCount = try reader.count(minimumBytes: 4)
-                var runs: [SequenceRun] = []
-                var total = 0
+                let contentCount = id.type == .text ? history.scalars.count : history.values.count
                 for _ in 0..<runCount {
                     let runID = try reference()
                     let length = try reader.uvarint32()
-                    guard !runID.isNone, length > 0, runID.counter <= counts[Int(runID.replica)] &- length,
-                        sequences[slot].tree.leafIndex.leaf(of: runID) < 0
+                    guard !runID.isNone, length > 0, length <= counts[Int(runID.replica)],
+                        runID.counter <= counts[Int(runID.replica)] - length,
+                        sequences[slot].tree.leafIndex.leaf(of: runID) < 0,
+                        let content = insertContent[runID], Int(content) + Int(length) <= contentCount
                     else { throw fail("bad run") }
                     let run = SequenceRun(
                         id: runID, length: length, originLeft: try reference(), originRight: try reference(),
-                        content: UInt32(total), deleted: try reader.byte() == 1)
-                    runs.append(run)
-                    total += Int(length)
-                    guard total <= Int(UInt32.max) else { throw fail("sequence too long") }
-                }
-                if id.type == .text {
-                    let text = Array(try reader.string().unicodeScalars)
-                    guard text.count == total else { throw fail("text length disagrees with its runs") }
-                    sequences[slot].scalars = text
-                } else {
-                    var values: [Value] = []
-                    values.reserveCapacity(total)
-                    for _ in 0..<total { values.append(try Value(reading: &reader)) }
-                    sequences[slot].values = values
-                }
-                for run in runs {
-                    guard sequences[slot].tree.leafIndex.leaf(of: run.id) < 0 else { throw fail("duplicate element") }
+                        content: content, deleted: try reader.byte() == 1)
                     sequences[slot].tree.insert(run, at: sequences[slot].tree.endCursor)
-                }
-                for run in runs {
-                    for origin in [run.originLeft, run.originRight] where !origin.isNone {
-                        guard sequences[slot].tree.leafIndex.leaf(of: origin) >= 0 else { throw fail("dangling origin") }
-                    }
+                    runs.append((slot, run))
                 }
             case .counter:
                 counters[slot] = Double(bitPattern: try reader.uint64())
             }
         }
+        for (slot, run) in runs {
+            for origin in [run.originLeft, run.originRight] where !origin.isNone {
+                guard sequences[slot].tree.leafIndex.leaf(of: origin) >= 0 else { throw fail("dangling origin") }
+            }
+        }
+    }
+}
+
+/// Where each inserted element's content lives in a history: per replica, the insert ops'
+/// counter ranges in ascending order with their content offsets.
+struct InsertContentIndex {
+    private var inserts: [[(counter: UInt32, length: UInt32, content: UInt32)]]
+
+    init(_ history: ChangeSet) {
+        inserts = Array(repeating: [], count: history.replicas.count)
+        for record in history.records {
+            for op in history.ops[history.opRange(of: record)] {
+                if case .insert(_, _, let content, let length) = op.kind {
+                    inserts[Int(record.replica)].append((op.counter, length, content))
+                }
+            }
+        }
+    }
+
+    /// The content offset of element `id`, or nil when no insert made it.
+    subscript(id: LocalID) -> UInt32? {
+        guard Int(id.replica) < inserts.count else { return nil }
+        let ranges = inserts[Int(id.replica)]
+        var low = 0
+        var high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].counter + ranges[middle].length <= id.counter { low = middle + 1 } else { high = middle }
+        }
+        guard low < ranges.count, ranges[low].counter <= id.counter else { return nil }
+        return ranges[low].content + (id.counter - ranges[low].counter)
     }
 }

@@ -1,11 +1,6 @@
-/// One list or text container: the element tree plus the content its runs point into.
-///
-/// Content is append-only (a deleted element keeps its slot), so a run's `content` offset never
-/// moves and consecutive typing keeps one run.
+/// One list or text container: the element tree. Its runs' content offsets point into the
+/// document history's `scalars` (text) or `values` (lists), which are append-only, so a run's
+/// content never moves, consecutive typing keeps one run, and content is stored once.
 struct SequenceState: Sendable {
     var tree = SequenceTree()
-    /// Text content, for text containers.
-    var scalars: [Unicode.Scalar] = []
-    /// Element values, for lists.
-    var values: [Value] = []
 }

@@ -35,6 +35,8 @@ public final class Document {
     var pending: [ChangeSet] = []
     /// Whether the last history record is the local change still open for edits.
     var changeIsOpen = false
+    /// Set while the open change is the previous local change reopened.
+    var reopened: ReopenedChange?
 
     /// Wall time (ms since 1970) given to a change closed implicitly, for example when remote
     /// changes arrive while local edits are uncommitted. The engine never reads a clock.
@@ -128,4 +130,11 @@ public final class Document {
         }
         return index
     }
+}
+
+/// What the last local change was before ``Document/openChangeIfNeeded()`` reopened it.
+struct ReopenedChange {
+    var length: UInt32
+    var opsCount: UInt32
+    var time: Int64
 }

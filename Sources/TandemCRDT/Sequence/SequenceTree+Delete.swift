@@ -3,6 +3,7 @@ extension SequenceTree {
     /// length) in document order. O(k log n) for k spans.
     mutating func deleteVisible(at position: Int, count: Int, _ onSpan: (LocalID, UInt32) -> Void) {
         precondition(position >= 0 && count >= 0 && position + count <= visibleLength, "range out of bounds")
+        typingCursor = nil
         var remaining = count
         while remaining > 0 {
             let cursor = cursor(atVisible: position)
@@ -18,6 +19,7 @@ extension SequenceTree {
     /// deleted ones stay deleted. Returns how many visible elements went away.
     @discardableResult
     mutating func delete(ids start: LocalID, length: UInt32) -> Int {
+        typingCursor = nil
         var id = start
         var remaining = length
         var removed = 0

@@ -3,6 +3,7 @@ extension SequenceTree {
     /// continue (the typing case). Returns the cursor on the new run's first element.
     @discardableResult
     mutating func insert(_ newRun: SequenceRun, at cursor: SequenceCursor) -> SequenceCursor {
+        typingCursor = nil
         var cursor = reserveSlots(2, at: cursor)
         if cursor.offset > 0 {
             let slot = runSlot(cursor.leaf, cursor.index)

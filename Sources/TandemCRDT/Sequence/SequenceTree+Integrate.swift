@@ -5,12 +5,24 @@ extension SequenceTree {
     mutating func insertLocal(
         id: LocalID, length: UInt32, content: UInt32, at position: Int
     ) -> (left: LocalID, right: LocalID) {
-        let cursor = cursor(atVisible: position)
+        let cursor: SequenceCursor
+        if let typing = typingCursor, typing.position == position {
+            cursor = typing.cursor
+        } else {
+            cursor = self.cursor(atVisible: position)
+        }
+        typingCursor = nil
         let left = element(before: cursor)
         let right = element(at: cursor)
         let run = SequenceRun(
             id: id, length: length, originLeft: left, originRight: right, content: content, deleted: false)
-        insert(run, at: cursor)
+        let placed = insert(run, at: cursor)
+        // Our elements sit right before the visible element that was at `position` (tombstones
+        // stay to their left), so the place after them is where typing continues.
+        let after = placed.offset + length < self.run(placed.leaf, placed.index).length
+            ? SequenceCursor(leaf: placed.leaf, index: placed.index, offset: placed.offset + length)
+            : SequenceCursor(leaf: placed.leaf, index: placed.index + 1, offset: 0)
+        typingCursor = (position + Int(length), after)
         return (left, right)
     }
 
@@ -20,6 +32,7 @@ extension SequenceTree {
     /// position of its first element.
     @discardableResult
     mutating func integrate(_ newRun: SequenceRun, replicaIDs: [ReplicaID]) -> Int {
+        typingCursor = nil
         let start = cursorAfter(newRun.originLeft)
         if element(at: start) == newRun.originRight {
             let placed = insert(newRun, at: start)

@@ -40,10 +40,14 @@ struct SequenceTree: Sendable {
         lastLeaf = leaf
     }
 
-    /// Visible elements.
-    var visibleLength: Int { sumOfSlots(childVisible, node: root) }
+    /// Visible elements (kept with every sum change, so reading it is O(1)).
+    private(set) var visibleLength = 0
     /// All elements, tombstones included.
-    var totalLength: Int { sumOfSlots(childTotal, node: root) }
+    private(set) var totalLength = 0
+
+    /// The cursor right after the last local insert and the visible position there, so that
+    /// typing on skips the descent from the root. Any other change to the tree clears it.
+    var typingCursor: (position: Int, cursor: SequenceCursor)?
     /// Number of runs (a measure of fragmentation).
     var runCount: Int { leafCounts.reduce(0) { $0 + Int($1) } }
 
@@ -109,6 +113,8 @@ struct SequenceTree: Sendable {
     /// Adds `visible` and `total` to the cached sums on the path from `leaf` to the root.
     mutating func adjustSums(from leaf: Int32, visible: Int, total: Int) {
         if visible == 0 && total == 0 { return }
+        visibleLength += visible
+        totalLength += total
         var child = leaf
         var node = leafParents[Int(leaf)]
         while node >= 0 {

@@ -110,8 +110,10 @@ extension SequenceTree {
             children[position] = children[position - 1]
             childVisible[position] = childVisible[position - 1]
             childTotal[position] = childTotal[position - 1]
+            setSlot(of: children[position], in: parent, to: Int32(position - base))
             position -= 1
         }
+        setSlot(of: child, in: parent, to: Int32(siblingSlot + 1 - base))
         children[siblingSlot + 1] = child
         childVisible[siblingSlot + 1] = visible
         childTotal[siblingSlot + 1] = total

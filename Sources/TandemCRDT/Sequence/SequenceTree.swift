@@ -14,6 +14,8 @@ struct SequenceTree: Sendable {
     var leafParents: [Int32] = []
     var leafNext: [Int32] = []
     var leafPrevious: [Int32] = []
+    /// Each leaf's slot within its parent node (so walking up needs no search).
+    var leafSlots: [Int32] = []
 
     // Inner nodes: `nodeCapacity` child slots each. Level-1 nodes have leaves as children.
     var children: [Int32] = []
@@ -22,6 +24,8 @@ struct SequenceTree: Sendable {
     var nodeCounts: [Int32] = []
     var nodeParents: [Int32] = []
     var nodeLevels: [Int32] = []
+    /// Each inner node's slot within its parent node.
+    var nodeSlots: [Int32] = []
 
     var root: Int32 = 0
     var firstLeaf: Int32 = 0
@@ -69,6 +73,7 @@ struct SequenceTree: Sendable {
         leafParents.append(-1)
         leafNext.append(-1)
         leafPrevious.append(-1)
+        leafSlots.append(-1)
         return leaf
     }
 
@@ -80,10 +85,12 @@ struct SequenceTree: Sendable {
         nodeCounts.append(0)
         nodeParents.append(-1)
         nodeLevels.append(level)
+        nodeSlots.append(-1)
         return node
     }
 
     mutating func appendChild(_ child: Int32, visible: Int, total: Int, to node: Int32) {
+        setSlot(of: child, in: node, to: nodeCounts[Int(node)])
         let slot = Int(node) * Self.nodeCapacity + Int(nodeCounts[Int(node)])
         children[slot] = child
         childVisible[slot] = visible
@@ -101,13 +108,15 @@ struct SequenceTree: Sendable {
         runs[runSlot(leaf, index)]
     }
 
-    /// The slot of `child` in its parent `node`.
-    func slot(of child: Int32, in node: Int32) -> Int {
-        let base = Int(node) * Self.nodeCapacity
-        for slot in 0..<Int(nodeCounts[Int(node)]) where children[base + slot] == child {
-            return base + slot
-        }
-        preconditionFailure("sequence tree: child missing from its parent")
+    /// The slot of `child` in its parent `node` (an index into the node arrays).
+    @inline(__always) func slot(of child: Int32, in node: Int32) -> Int {
+        let index = nodeLevels[Int(node)] == 1 ? leafSlots[Int(child)] : nodeSlots[Int(child)]
+        return Int(node) * Self.nodeCapacity + Int(index)
+    }
+
+    /// Records that `child` sits at `slot` (0-based) of `node`.
+    @inline(__always) mutating func setSlot(of child: Int32, in node: Int32, to slot: Int32) {
+        if nodeLevels[Int(node)] == 1 { leafSlots[Int(child)] = slot } else { nodeSlots[Int(child)] = slot }
     }
 
     /// Adds `visible` and `total` to the cached sums on the path from `leaf` to the root.

@@ -103,18 +103,32 @@ extension Document {
                     id.isNone ? id : LocalID(replica: map[Int(id.replica)], counter: id.counter)
                 }
                 func exists(_ id: LocalID, in container: Int) -> Bool {
-                    if container >= 0 {
-                        let slot = Int(document.containerSlots[container])
-                        if document.sequences[slot].tree.leafIndex.leaf(of: id) >= 0 { return true }
+                    covered(id, length: 1, in: container)
+                }
+                // Whether every element of `id ..< id + length` is in the container: in the tree,
+                // or inserted by an earlier step (checked range by range, not element by element).
+                func covered(_ id: LocalID, length: UInt32, in container: Int) -> Bool {
+                    let ranges = inserted[Int64(container) << 32 | Int64(id.replica)] ?? []
+                    var counter = id.counter
+                    let end = id.counter + length
+                    while counter < end {
+                        if container >= 0 {
+                            let slot = Int(document.containerSlots[container])
+                            if document.sequences[slot].tree.leafIndex.leaf(of: LocalID(replica: id.replica, counter: counter)) >= 0 {
+                                counter += 1
+                                continue
+                            }
+                        }
+                        var low = 0
+                        var high = ranges.count
+                        while low < high {
+                            let middle = (low + high) / 2
+                            if ranges[middle].upperBound <= counter { low = middle + 1 } else { high = middle }
+                        }
+                        guard low < ranges.count, ranges[low].contains(counter) else { return false }
+                        counter = min(end, ranges[low].upperBound)
                     }
-                    guard let ranges = inserted[Int64(container) << 32 | Int64(id.replica)] else { return false }
-                    var low = 0
-                    var high = ranges.count
-                    while low < high {
-                        let middle = (low + high) / 2
-                        if ranges[middle].upperBound <= id.counter { low = middle + 1 } else { high = middle }
-                    }
-                    return low < ranges.count && ranges[low].contains(id.counter)
+                    return true
                 }
                 for sourceOp in set.ops[set.opRange(of: record)] where sourceOp.endCounter > step.from {
                     let op = sourceOp.counter < step.from
@@ -137,8 +151,7 @@ extension Document {
                             inserted[key, default: []].append(range)
                         }
                     case .delete(let target, let length, _):
-                        let target = local(target)
-                        for offset in 0..<length where !exists(target.advanced(by: offset), in: container) {
+                        if !covered(local(target), length: length, in: container) {
                             failedSource = step.source
                             throw TandemCRDTError(.invalidChange, "a delete refers to an element its container does not have")
                         }

@@ -113,7 +113,8 @@ extension ChangeSet {
         var opLengthColumn = try reader.section(), referenceColumn = try reader.section()
         var counterDeltaColumn = try reader.section()
         var valueColumn = try reader.section(), listColumn = try reader.section()
-        let text = Array(try reader.string().unicodeScalars)
+        let textBytes = try reader.raw(try reader.count())
+        guard let text = UTF8Decoding.scalars(textBytes) else { throw TandemCRDTError(.malformed, "invalid UTF-8 text") }
         func fail(_ what: String) -> TandemCRDTError { TandemCRDTError(.malformed, "change set: \(what)") }
         func narrow(_ value: Int64) throws(TandemCRDTError) -> UInt32 {
             guard value >= 0 && value <= Int64(UInt32.max) else { throw fail("value out of range") }

@@ -161,20 +161,24 @@ extension Document {
             case .list, .text:
                 let runCount = try reader.count(minimumBytes: 4)
                 let contentCount = id.type == .text ? history.scalars.count : history.values.count
+                var containerRuns: [SequenceRun] = []
+                containerRuns.reserveCapacity(runCount)
                 for _ in 0..<runCount {
                     let runID = try reference()
                     let length = try reader.uvarint32()
                     guard !runID.isNone, length > 0, length <= counts[Int(runID.replica)],
                         runID.counter <= counts[Int(runID.replica)] - length,
-                        sequences[slot].tree.leafIndex.leaf(of: runID) < 0,
                         let content = insertContent[runID], Int(content) + Int(length) <= contentCount
                     else { throw fail("bad run") }
-                    let run = SequenceRun(
+                    containerRuns.append(SequenceRun(
                         id: runID, length: length, originLeft: try reference(), originRight: try reference(),
-                        content: content, deleted: try reader.byte() == 1)
-                    sequences[slot].tree.insert(run, at: sequences[slot].tree.endCursor)
-                    runs.append((slot, run))
+                        content: content, deleted: try reader.byte() == 1))
                 }
+                guard sequences[slot].tree.totalLength == 0, let tree = SequenceTree(bulk: containerRuns) else {
+                    throw fail("an element appears twice")
+                }
+                sequences[slot].tree = tree
+                runs.append(contentsOf: containerRuns.lazy.map { (slot, $0) })
             case .counter:
                 counters[slot] = Double(bitPattern: try reader.uint64())
             }

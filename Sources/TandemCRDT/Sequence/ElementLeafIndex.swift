@@ -15,7 +15,10 @@ struct ElementLeafIndex: Sendable {
     }
 
     /// Records that elements `start ..< start + length` of `start.replica` live in `leaf`.
-    mutating func set(_ start: LocalID, length: UInt32, leaf: Int32) {
+    /// Returns false when one of them was already recorded (it is overwritten all the same).
+    @discardableResult
+    mutating func set(_ start: LocalID, length: UInt32, leaf: Int32) -> Bool {
+        var fresh = true
         let replica = Int(start.replica)
         if replica >= pages.count {
             pages.append(contentsOf: repeatElement([], count: replica + 1 - pages.count))
@@ -32,9 +35,13 @@ struct ElementLeafIndex: Sendable {
             }
             let pageEnd = min(end, (page + 1) << Self.pageBits)
             pages[replica][page].withUnsafeMutableBufferPointer { buffer in
-                for element in counter..<pageEnd { buffer[element & (Self.pageSize - 1)] = leaf }
+                for element in counter..<pageEnd {
+                    if buffer[element & (Self.pageSize - 1)] >= 0 { fresh = false }
+                    buffer[element & (Self.pageSize - 1)] = leaf
+                }
             }
             counter = pageEnd
         }
+        return fresh
     }
 }

@@ -45,9 +45,9 @@ struct SequenceTree: Sendable {
     }
 
     /// Visible elements (kept with every sum change, so reading it is O(1)).
-    private(set) var visibleLength = 0
+    var visibleLength = 0
     /// All elements, tombstones included.
-    private(set) var totalLength = 0
+    var totalLength = 0
 
     /// The cursor right after the last local insert and the visible position there, so that
     /// typing on skips the descent from the root. Any other change to the tree clears it.

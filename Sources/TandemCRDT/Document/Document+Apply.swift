@@ -8,6 +8,9 @@ public struct ApplyReport: Sendable, Equatable {
     public var pending = 0
     /// Ops applied.
     public var operations = 0
+
+    /// An empty report (nothing applied yet).
+    public init() {}
 }
 
 extension Document {

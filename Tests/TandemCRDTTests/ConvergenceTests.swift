@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import PropertyBased
 import Testing
 @testable import TandemCRDT
@@ -13,6 +18,13 @@ import Testing
 
     @Test func longSimulationConverges() throws {
         try Self.simulate(seed: 0xC0FFEE, replicaCount: 5, rounds: 400)
+    }
+
+    /// `TANDEM_SEED=<seed> swift test --filter ConvergenceTests` replays one failing seed.
+    @Test(.enabled(if: getenv("TANDEM_SEED") != nil))
+    func replaySeedFromEnvironment() throws {
+        let seed = UInt64(String(cString: getenv("TANDEM_SEED")!)) ?? 0
+        try Self.simulate(seed: seed, replicaCount: 3 + Int(seed % 3), rounds: 40)
     }
 
     static func simulate(seed: UInt64, replicaCount: Int, rounds: Int) throws {

@@ -1,30 +1,36 @@
 /// Reads what ``ByteWriter`` writes; every read is bounds-checked and throws `.truncated` or
 /// `.malformed` instead of trapping.
-struct ByteReader {
+public struct ByteReader: Sendable {
     let bytes: [UInt8]
-    private(set) var offset: Int
+    /// The next byte to read.
+    public private(set) var offset: Int
     let end: Int
 
-    init(_ bytes: [UInt8], from start: Int = 0, to end: Int? = nil) {
+    /// A reader over `bytes[start ..< end]`.
+    public init(_ bytes: [UInt8], from start: Int = 0, to end: Int? = nil) {
         self.bytes = bytes
         offset = start
         self.end = end ?? bytes.count
     }
 
-    var isAtEnd: Bool { offset >= end }
-    var remaining: Int { max(0, end - offset) }
+    /// Whether every byte has been read.
+    public var isAtEnd: Bool { offset >= end }
+    /// Bytes left to read.
+    public var remaining: Int { max(0, end - offset) }
 
     private func truncated() -> TandemCRDTError {
         TandemCRDTError(.truncated, "encoded data ends early (at byte \(offset))")
     }
 
-    mutating func byte() throws(TandemCRDTError) -> UInt8 {
+    /// One byte.
+    public mutating func byte() throws(TandemCRDTError) -> UInt8 {
         guard offset < end else { throw truncated() }
         defer { offset += 1 }
         return bytes[offset]
     }
 
-    mutating func uvarint() throws(TandemCRDTError) -> UInt64 {
+    /// An unsigned LEB128 varint.
+    public mutating func uvarint() throws(TandemCRDTError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -38,14 +44,15 @@ struct ByteReader {
         }
     }
 
-    mutating func uvarint32() throws(TandemCRDTError) -> UInt32 {
+    /// An unsigned varint that must fit in 32 bits.
+    public mutating func uvarint32() throws(TandemCRDTError) -> UInt32 {
         let value = try uvarint()
         guard value <= UInt64(UInt32.max) else { throw TandemCRDTError(.malformed, "value out of range at byte \(offset)") }
         return UInt32(value)
     }
 
     /// A count of items that each take at least `minimumBytes`; bounds allocations by the input.
-    mutating func count(minimumBytes: Int = 1) throws(TandemCRDTError) -> Int {
+    public mutating func count(minimumBytes: Int = 1) throws(TandemCRDTError) -> Int {
         let value = try uvarint()
         guard value <= UInt64(max(0, end - offset) / max(1, minimumBytes)) else {
             throw TandemCRDTError(.malformed, "a count of \(value) exceeds the remaining data")
@@ -53,12 +60,14 @@ struct ByteReader {
         return Int(value)
     }
 
-    mutating func svarint() throws(TandemCRDTError) -> Int64 {
+    /// A zigzag-encoded signed varint.
+    public mutating func svarint() throws(TandemCRDTError) -> Int64 {
         let value = try uvarint()
         return Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
     }
 
-    mutating func uint32() throws(TandemCRDTError) -> UInt32 {
+    /// A little-endian 32-bit word.
+    public mutating func uint32() throws(TandemCRDTError) -> UInt32 {
         guard end - offset >= 4 else { throw truncated() }
         var value: UInt32 = 0
         for index in 0..<4 { value |= UInt32(bytes[offset + index]) << UInt32(8 * index) }
@@ -66,7 +75,8 @@ struct ByteReader {
         return value
     }
 
-    mutating func uint64() throws(TandemCRDTError) -> UInt64 {
+    /// A little-endian 64-bit word.
+    public mutating func uint64() throws(TandemCRDTError) -> UInt64 {
         guard end - offset >= 8 else { throw truncated() }
         var value: UInt64 = 0
         for index in 0..<8 { value |= UInt64(bytes[offset + index]) << UInt64(8 * index) }
@@ -74,13 +84,15 @@ struct ByteReader {
         return value
     }
 
-    mutating func raw(_ count: Int) throws(TandemCRDTError) -> ArraySlice<UInt8> {
+    /// The next `count` bytes.
+    public mutating func raw(_ count: Int) throws(TandemCRDTError) -> ArraySlice<UInt8> {
         guard count >= 0, end - offset >= count else { throw truncated() }
         defer { offset += count }
         return bytes[offset..<offset + count]
     }
 
-    mutating func string() throws(TandemCRDTError) -> String {
+    /// A length-prefixed UTF-8 string.
+    public mutating func string() throws(TandemCRDTError) -> String {
         let length = try count()
         let utf8 = try raw(length)
         guard let text = String(validating: utf8, as: UTF8.self) else {
@@ -90,7 +102,7 @@ struct ByteReader {
     }
 
     /// A length-prefixed sub-stream, as a reader bounded to it.
-    mutating func section() throws(TandemCRDTError) -> ByteReader {
+    public mutating func section() throws(TandemCRDTError) -> ByteReader {
         let length = try count()
         let start = offset
         offset += length

@@ -1,0 +1,119 @@
+public import TandemCRDT
+
+/// A device's side of one connection, as a pure state machine: frames in, actions out.
+public struct ClientSession: Sendable {
+    /// Where the session stands.
+    public enum State: Sendable, Equatable {
+        /// ``start()`` not called yet.
+        case idle
+        /// `hello` sent, waiting for `welcome`.
+        case awaitingWelcome
+        /// The relay accepted the token.
+        case open(Welcome)
+        /// Closed; every further frame is ignored.
+        case closed
+    }
+
+    /// What the transport should do.
+    public enum Action: Sendable, Equatable {
+        /// Write this frame.
+        case send([UInt8])
+        /// The session is open: send the outbox and subscribe.
+        case opened(Welcome)
+        /// Commit these changes to the store, then call ``committed(document:sequence:version:)``.
+        case apply(document: DocumentID, sequence: UInt64, changes: ChangeSet)
+        /// The relay committed frame `sequence`: its changes may leave the outbox.
+        case acknowledged(Ack)
+        /// Another device's presence.
+        case presence(Presence)
+        /// The relay reported an error.
+        case failed(SyncError)
+        /// Close the connection.
+        case close
+    }
+
+    /// Where the session stands.
+    public private(set) var state: State = .idle
+    /// Who this device is and its token.
+    public let hello: Hello
+    /// The largest frame accepted from the relay.
+    public let maximumFrameBytes: Int
+    private var nextSequence: UInt64 = 1
+
+    /// A session for `hello`'s device.
+    public init(hello: Hello, maximumFrameBytes: Int = FrameCodec.defaultMaximumFrameBytes) {
+        self.hello = hello
+        self.maximumFrameBytes = maximumFrameBytes
+    }
+
+    /// Opens the session: sends `hello`.
+    public mutating func start() -> [Action] {
+        guard state == .idle else { return [] }
+        state = .awaitingWelcome
+        return [.send(FrameCodec.encode(.hello(hello)))]
+    }
+
+    /// Handles one frame from the relay.
+    public mutating func receive(_ frame: [UInt8]) -> [Action] {
+        if state == .closed { return [] }
+        let message: Message
+        do {
+            message = try FrameCodec.decode(frame, maximumBytes: maximumFrameBytes)
+        } catch {
+            state = .closed
+            return [.send(FrameCodec.encode(.error(error))), .failed(error), .close]
+        }
+        switch (state, message) {
+        case (.awaitingWelcome, .welcome(let welcome)):
+            state = .open(welcome)
+            return [.opened(welcome)]
+        case (.open, .changes(let changes)):
+            do {
+                return [.apply(document: changes.document, sequence: changes.sequence, changes: try ChangeSet(encoded: changes.changeSet))]
+            } catch {
+                let failure = SyncError(.invalidChanges, "changes for \(changes.document) do not decode: \(error.message)")
+                state = .closed
+                return [.send(FrameCodec.encode(.error(failure))), .failed(failure), .close]
+            }
+        case (.open, .ack(let ack)):
+            return [.acknowledged(ack)]
+        case (.open, .presence(let presence)):
+            return [.presence(presence)]
+        case (_, .error(let error)):
+            // Refusals before the session opens are final; later errors concern one frame.
+            if case .open = state { return [.failed(error)] }
+            state = .closed
+            return [.failed(error), .close]
+        default:
+            let failure = SyncError(.protocolViolation, "\(message.type) is not allowed now")
+            state = .closed
+            return [.send(FrameCodec.encode(.error(failure))), .failed(failure), .close]
+        }
+    }
+
+    /// Asks for the deltas of `documents` (and of every other document with `allDocuments`).
+    public mutating func subscribe(_ documents: [DocumentVersion], allDocuments: Bool) -> [Action] {
+        guard case .open = state else { return [] }
+        return [.send(FrameCodec.encode(.subscribe(Subscribe(documents: documents, allDocuments: allDocuments))))]
+    }
+
+    /// Sends a delta. Returns the frame's sequence number with the actions.
+    public mutating func send(document: DocumentID, changeSet: [UInt8]) -> (sequence: UInt64, actions: [Action]) {
+        guard case .open = state else { return (0, []) }
+        let sequence = nextSequence
+        nextSequence += 1
+        return (sequence, [.send(FrameCodec.encode(.changes(Changes(document: document, sequence: sequence, changeSet: changeSet))))])
+    }
+
+    /// The relay's frame `sequence` is committed locally: acknowledge it.
+    public mutating func committed(document: DocumentID, sequence: UInt64, version: VersionVector) -> [Action] {
+        guard case .open = state else { return [] }
+        return [.send(FrameCodec.encode(.ack(Ack(document: document, sequence: sequence, version: version))))]
+    }
+
+    /// Tells the relay what this device has open.
+    public mutating func announce(_ presence: Presence) -> [Action] {
+        guard case .open = state else { return [] }
+        return [.send(FrameCodec.encode(.presence(presence)))]
+    }
+}

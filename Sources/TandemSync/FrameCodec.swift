@@ -1,0 +1,89 @@
+import TandemCRDT
+
+/// Frames on the wire: a 16-byte header (magic, protocol version, type, flags, lengths, CRC-32)
+/// and the payload, zstd-compressed above a threshold. Layout in `Specs/sync-protocol.md`.
+public enum FrameCodec {
+    /// The first byte of every frame ("T").
+    public static let magic: UInt8 = 0x54
+    /// The protocol version this build speaks.
+    public static let protocolVersion: UInt8 = 1
+    /// Header bytes before the payload.
+    public static let headerSize = 16
+    /// Payloads at least this large are compressed.
+    public static let compressionThreshold = 512
+    /// The default frame size limit (both sides; the relay announces its own in `welcome`).
+    public static let defaultMaximumFrameBytes = 8 << 20
+    /// How much larger than the frame limit a payload may inflate to.
+    public static let maximumExpansion = 16
+
+    /// The frame carrying `message`.
+    public static func encode(_ message: Message, compress: Bool = true) -> [UInt8] {
+        var payload = ByteWriter()
+        message.writePayload(to: &payload)
+        var stored = payload.bytes
+        var flags: UInt8 = 0
+        if compress && stored.count >= compressionThreshold, let compressed = BlobCodec.compress(stored),
+            compressed.count < stored.count
+        {
+            stored = compressed
+            flags |= 1
+        }
+        var frame = ByteWriter()
+        frame.byte(magic)
+        frame.byte(protocolVersion)
+        frame.byte(message.type.rawValue)
+        frame.byte(flags)
+        frame.uint32(UInt32(stored.count))
+        frame.uint32(UInt32(payload.bytes.count))
+        frame.uint32(BlobCodec.crc32(stored))
+        frame.bytes.append(contentsOf: stored)
+        return frame.bytes
+    }
+
+    /// The message in `frame`, checked against the header, the checksum and `maximumBytes`.
+    public static func decode(_ frame: [UInt8], maximumBytes: Int = defaultMaximumFrameBytes) throws(SyncError) -> Message {
+        guard frame.count <= maximumBytes else {
+            throw SyncError(.frameTooLarge, "frame of \(frame.count) bytes exceeds the limit of \(maximumBytes)")
+        }
+        guard frame.count >= headerSize, frame[0] == magic else {
+            throw SyncError(.malformedFrame, "not a Tandem sync frame")
+        }
+        guard frame[1] == protocolVersion else {
+            throw SyncError(.unsupportedVersion, "protocol version \(frame[1]) is not supported (this side speaks \(protocolVersion))")
+        }
+        guard let type = MessageType(rawValue: frame[2]) else {
+            throw SyncError(.unknownMessage, "unknown message type \(frame[2])")
+        }
+        let flags = frame[3]
+        guard flags & ~1 == 0 else { throw SyncError(.malformedFrame, "unknown frame flags") }
+        var header = ByteReader(frame, from: 4, to: headerSize)
+        guard let storedSize = try? header.uint32(), let rawSize = try? header.uint32(), let checksum = try? header.uint32()
+        else { throw SyncError(.malformedFrame, "short header") }
+        guard Int(storedSize) == frame.count - headerSize else {
+            throw SyncError(.malformedFrame, "payload length disagrees with the frame")
+        }
+        guard Int(rawSize) <= maximumBytes * maximumExpansion else {
+            throw SyncError(.frameTooLarge, "payload inflates past the limit")
+        }
+        let stored = Array(frame[headerSize...])
+        guard BlobCodec.crc32(stored) == checksum else { throw SyncError(.malformedFrame, "checksum mismatch") }
+        var payload = stored
+        if flags & 1 == 1 {
+            guard let inflated = try? BlobCodec.decompress(stored, rawSize: Int(rawSize)) else {
+                throw SyncError(.malformedFrame, "payload does not decompress")
+            }
+            payload = inflated
+        } else if rawSize != storedSize {
+            throw SyncError(.malformedFrame, "length fields disagree")
+        }
+        var reader = ByteReader(payload)
+        let message: Message
+        do {
+            message = try Message(type: type, payload: &reader)
+        } catch {
+            throw SyncError(.malformedFrame, "\(type) payload is malformed: \(error.message)")
+        }
+        guard reader.isAtEnd else { throw SyncError(.malformedFrame, "\(type) payload has trailing bytes") }
+        return message
+    }
+}

@@ -1,0 +1,101 @@
+import TandemCRDT
+
+/// Payload layouts, one per message type (`Specs/sync-protocol.md`, "Messages").
+extension Message {
+    /// The longest string field accepted (names, tokens, details, error messages).
+    static let maximumStringBytes = 4_096
+
+    func writePayload(to output: inout ByteWriter) {
+        switch self {
+        case .hello(let hello):
+            hello.device.write(to: &output)
+            output.string(hello.deviceName)
+            output.string(hello.token)
+        case .welcome(let welcome):
+            output.string(welcome.account)
+            output.uvarint(welcome.maximumFrameBytes)
+        case .subscribe(let subscribe):
+            output.byte(subscribe.allDocuments ? 1 : 0)
+            output.uvarint(subscribe.documents.count)
+            for entry in subscribe.documents {
+                output.string(entry.document.uuidString)
+                entry.version.write(to: &output)
+            }
+        case .changes(let changes):
+            output.string(changes.document.uuidString)
+            output.uvarint(changes.sequence)
+            output.uvarint(changes.changeSet.count)
+            output.bytes.append(contentsOf: changes.changeSet)
+        case .ack(let ack):
+            output.string(ack.document.uuidString)
+            output.uvarint(ack.sequence)
+            ack.version.write(to: &output)
+        case .presence(let presence):
+            presence.device.write(to: &output)
+            output.string(presence.deviceName)
+            output.byte(presence.online ? 1 : 0)
+            output.string(presence.document?.uuidString ?? "")
+            output.string(presence.detail)
+        case .error(let error):
+            output.uvarint(UInt64(error.code.rawValue))
+            output.string(error.message)
+        }
+    }
+
+    init(type: MessageType, payload reader: inout ByteReader) throws(TandemCRDTError) {
+        func string() throws(TandemCRDTError) -> String {
+            let text = try reader.string()
+            guard text.utf8.count <= Message.maximumStringBytes else { throw TandemCRDTError(.tooLarge, "string field too long") }
+            return text
+        }
+        func document() throws(TandemCRDTError) -> DocumentID {
+            guard let id = DocumentID(try string()) else { throw TandemCRDTError(.malformed, "document id is not a UUID") }
+            return id
+        }
+        func flag() throws(TandemCRDTError) -> Bool {
+            switch try reader.byte() {
+            case 0: return false
+            case 1: return true
+            default: throw TandemCRDTError(.malformed, "flag byte is neither 0 nor 1")
+            }
+        }
+        switch type {
+        case .hello:
+            self = .hello(Hello(device: try ReplicaID(reading: &reader), deviceName: try string(), token: try string()))
+        case .welcome:
+            self = .welcome(Welcome(account: try string(), maximumFrameBytes: try reader.uvarint32()))
+        case .subscribe:
+            let all = try flag()
+            let count = try reader.count(minimumBytes: 38)
+            var documents: [DocumentVersion] = []
+            for _ in 0..<count {
+                documents.append(DocumentVersion(document: try document(), version: try VersionVector(reading: &reader)))
+            }
+            self = .subscribe(Subscribe(documents: documents, allDocuments: all))
+        case .changes:
+            let id = try document()
+            let sequence = try reader.uvarint()
+            let length = try reader.count()
+            self = .changes(Changes(document: id, sequence: sequence, changeSet: Array(try reader.raw(length))))
+        case .ack:
+            self = .ack(Ack(document: try document(), sequence: try reader.uvarint(), version: try VersionVector(reading: &reader)))
+        case .presence:
+            let device = try ReplicaID(reading: &reader)
+            let name = try string()
+            let online = try flag()
+            let documentText = try string()
+            var documentID: DocumentID?
+            if !documentText.isEmpty {
+                guard let parsed = DocumentID(documentText) else { throw TandemCRDTError(.malformed, "document id is not a UUID") }
+                documentID = parsed
+            }
+            let detail = try string()
+            guard detail.utf8.count <= 256 else { throw TandemCRDTError(.tooLarge, "presence detail too long") }
+            self = .presence(Presence(device: device, deviceName: name, online: online, document: documentID, detail: detail))
+        case .error:
+            let raw = try reader.uvarint()
+            let code = UInt16(exactly: raw).flatMap(SyncError.Code.init(rawValue:)) ?? .internalError
+            self = .error(SyncError(code, try string()))
+        }
+    }
+}

@@ -1,0 +1,145 @@
+public import TandemCRDT
+
+/// The messages of the sync protocol (`Specs/sync-protocol.md`). Each travels in one frame.
+public enum Message: Sendable, Equatable {
+    /// Client → relay, first: who is connecting and with what token.
+    case hello(Hello)
+    /// Relay → client: the token was accepted.
+    case welcome(Welcome)
+    /// Client → relay: the documents to sync, with the version the client holds of each.
+    case subscribe(Subscribe)
+    /// Either way: a delta (an encoded ``ChangeSet``) for one document.
+    case changes(Changes)
+    /// Either way: the receiver committed a `changes` frame; its version after the commit.
+    case ack(Ack)
+    /// Either way, ephemeral: which device is online and what it has open.
+    case presence(Presence)
+    /// Either way: what failed. A fatal error is followed by closing the connection.
+    case error(SyncError)
+
+    /// The type byte in the frame header.
+    public var type: MessageType {
+        switch self {
+        case .hello: .hello
+        case .welcome: .welcome
+        case .subscribe: .subscribe
+        case .changes: .changes
+        case .ack: .ack
+        case .presence: .presence
+        case .error: .error
+        }
+    }
+}
+
+/// Frame type bytes.
+public enum MessageType: UInt8, Sendable, CaseIterable {
+    case hello = 1
+    case welcome = 2
+    case subscribe = 3
+    case changes = 4
+    case ack = 5
+    case presence = 6
+    case error = 7
+}
+
+/// Client → relay: the first message of a session.
+public struct Hello: Sendable, Equatable {
+    /// The device's replica id (the same in every document it edits).
+    public var device: ReplicaID
+    /// A name people recognise ("iPhone").
+    public var deviceName: String
+    /// The bearer token.
+    public var token: String
+
+    public init(device: ReplicaID, deviceName: String, token: String) {
+        self.device = device
+        self.deviceName = deviceName
+        self.token = token
+    }
+}
+
+/// Relay → client: the session is open.
+public struct Welcome: Sendable, Equatable {
+    /// The account the token belongs to.
+    public var account: String
+    /// The largest frame the relay accepts, in bytes.
+    public var maximumFrameBytes: UInt32
+
+    public init(account: String, maximumFrameBytes: UInt32) {
+        self.account = account
+        self.maximumFrameBytes = maximumFrameBytes
+    }
+}
+
+/// Client → relay: what to sync.
+public struct Subscribe: Sendable, Equatable {
+    /// Documents with the version the client holds.
+    public var documents: [DocumentVersion]
+    /// Also every other document of the account (the client holds none of them).
+    public var allDocuments: Bool
+
+    public init(documents: [DocumentVersion], allDocuments: Bool) {
+        self.documents = documents
+        self.allDocuments = allDocuments
+    }
+}
+
+/// A document and a version of it.
+public struct DocumentVersion: Sendable, Equatable {
+    public var document: DocumentID
+    public var version: VersionVector
+
+    public init(document: DocumentID, version: VersionVector) {
+        self.document = document
+        self.version = version
+    }
+}
+
+/// A delta for one document.
+public struct Changes: Sendable, Equatable {
+    public var document: DocumentID
+    /// The sender's frame sequence number; the `ack` names it.
+    public var sequence: UInt64
+    /// The encoded ``ChangeSet`` (its own envelope: checksummed, zstd above a threshold).
+    public var changeSet: [UInt8]
+
+    public init(document: DocumentID, sequence: UInt64, changeSet: [UInt8]) {
+        self.document = document
+        self.sequence = sequence
+        self.changeSet = changeSet
+    }
+}
+
+/// The receiver committed a `changes` frame.
+public struct Ack: Sendable, Equatable {
+    public var document: DocumentID
+    /// The acknowledged frame's sequence number.
+    public var sequence: UInt64
+    /// The receiver's version of the document after its commit.
+    public var version: VersionVector
+
+    public init(document: DocumentID, sequence: UInt64, version: VersionVector) {
+        self.document = document
+        self.sequence = sequence
+        self.version = version
+    }
+}
+
+/// Which device is online and what it has open ("calendar, March"). Not stored.
+public struct Presence: Sendable, Equatable {
+    public var device: ReplicaID
+    public var deviceName: String
+    public var online: Bool
+    /// The open document, if any.
+    public var document: DocumentID?
+    /// Free text the app chooses (a view, a selection), at most 256 bytes.
+    public var detail: String
+
+    public init(device: ReplicaID, deviceName: String, online: Bool, document: DocumentID?, detail: String) {
+        self.device = device
+        self.deviceName = deviceName
+        self.online = online
+        self.document = document
+        self.detail = detail
+    }
+}

@@ -1,0 +1,128 @@
+public import TandemCRDT
+
+/// The relay's side of one connection, as a pure state machine: frames in, actions out. The
+/// transport writes `.send` frames and performs the other actions, then reports back
+/// (``authenticated(account:)``, ``committed(document:sequence:version:)``, …).
+public struct RelaySession: Sendable {
+    /// Where the session stands.
+    public enum State: Sendable, Equatable {
+        /// Waiting for the client's `hello`.
+        case awaitingHello
+        /// The token is being checked.
+        case authenticating(Hello)
+        /// Authenticated: the account and device the session belongs to.
+        case open(account: String, device: ReplicaID, deviceName: String)
+        /// Closed; every further frame is ignored.
+        case closed
+    }
+
+    /// What the transport should do.
+    public enum Action: Sendable, Equatable {
+        /// Write this frame.
+        case send([UInt8])
+        /// Check the token, then call ``authenticated(account:)`` or ``refused(_:)``.
+        case authenticate(Hello)
+        /// Send the client the deltas it lacks (through ``deliver(document:changeSet:)``).
+        case subscribe(Subscribe)
+        /// Commit these changes, then call ``committed(document:sequence:version:)``.
+        case apply(document: DocumentID, sequence: UInt64, changes: ChangeSet)
+        /// The client committed a frame this side sent.
+        case acknowledged(Ack)
+        /// Fan this presence out to the account's other devices.
+        case presence(Presence)
+        /// Close the connection (after writing any frame before this action).
+        case close(SyncError?)
+    }
+
+    /// Where the session stands.
+    public private(set) var state: State = .awaitingHello
+    /// The largest frame accepted.
+    public let maximumFrameBytes: Int
+    private var nextSequence: UInt64 = 1
+
+    /// A session that accepts frames up to `maximumFrameBytes`.
+    public init(maximumFrameBytes: Int = FrameCodec.defaultMaximumFrameBytes) {
+        self.maximumFrameBytes = maximumFrameBytes
+    }
+
+    /// Handles one frame from the client.
+    public mutating func receive(_ frame: [UInt8]) -> [Action] {
+        if state == .closed { return [] }
+        let message: Message
+        do {
+            message = try FrameCodec.decode(frame, maximumBytes: maximumFrameBytes)
+        } catch {
+            return fail(error)
+        }
+        switch (state, message) {
+        case (.awaitingHello, .hello(let hello)):
+            state = .authenticating(hello)
+            return [.authenticate(hello)]
+        case (.open, .subscribe(let subscribe)):
+            return [.subscribe(subscribe)]
+        case (.open, .changes(let changes)):
+            do {
+                return [.apply(document: changes.document, sequence: changes.sequence, changes: try ChangeSet(encoded: changes.changeSet))]
+            } catch {
+                return fail(SyncError(.invalidChanges, "changes for \(changes.document) do not decode: \(error.message)"))
+            }
+        case (.open, .ack(let ack)):
+            return [.acknowledged(ack)]
+        case (.open(_, let device, _), .presence(let presence)):
+            guard presence.device == device else {
+                return fail(SyncError(.protocolViolation, "presence must describe the session's own device"))
+            }
+            return [.presence(presence)]
+        case (_, .error):
+            state = .closed
+            return [.close(nil)]
+        default:
+            return fail(SyncError(.protocolViolation, "\(message.type) is not allowed now"))
+        }
+    }
+
+    /// The token was accepted: the session opens.
+    public mutating func authenticated(account: String) -> [Action] {
+        guard case .authenticating(let hello) = state else { return [] }
+        state = .open(account: account, device: hello.device, deviceName: hello.deviceName)
+        return [.send(FrameCodec.encode(.welcome(Welcome(account: account, maximumFrameBytes: UInt32(maximumFrameBytes)))))]
+    }
+
+    /// The token was refused (or a limit was hit): the client is told why and the session closes.
+    public mutating func refused(_ error: SyncError) -> [Action] {
+        guard state != .closed else { return [] }
+        return fail(error)
+    }
+
+    /// The changes of frame `sequence` are committed: acknowledge with the new version.
+    public mutating func committed(document: DocumentID, sequence: UInt64, version: VersionVector) -> [Action] {
+        guard case .open = state else { return [] }
+        return [.send(FrameCodec.encode(.ack(Ack(document: document, sequence: sequence, version: version))))]
+    }
+
+    /// The changes of frame `sequence` could not be applied: the client is told, the session
+    /// stays open (other documents keep syncing).
+    public mutating func rejected(document: DocumentID, sequence: UInt64, error: SyncError) -> [Action] {
+        guard case .open = state else { return [] }
+        return [.send(FrameCodec.encode(.error(error)))]
+    }
+
+    /// Sends the client a delta. Returns the frame's sequence number with the actions.
+    public mutating func deliver(document: DocumentID, changeSet: [UInt8]) -> (sequence: UInt64, actions: [Action]) {
+        guard case .open = state else { return (0, []) }
+        let sequence = nextSequence
+        nextSequence += 1
+        return (sequence, [.send(FrameCodec.encode(.changes(Changes(document: document, sequence: sequence, changeSet: changeSet))))])
+    }
+
+    /// Tells the client about another device's presence.
+    public mutating func announce(_ presence: Presence) -> [Action] {
+        guard case .open = state else { return [] }
+        return [.send(FrameCodec.encode(.presence(presence)))]
+    }
+
+    private mutating func fail(_ error: SyncError) -> [Action] {
+        state = .closed
+        return [.send(FrameCodec.encode(.error(error))), .close(error)]
+    }
+}

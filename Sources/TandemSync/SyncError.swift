@@ -1,0 +1,41 @@
+/// Why a frame or session failed: carried in `error` frames, matchable by ``code``.
+public struct SyncError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Error codes as sent on the wire (`Specs/sync-protocol.md`, "Error codes").
+    public enum Code: UInt16, Sendable, CaseIterable {
+        /// The frame's header, checksum or payload is not valid.
+        case malformedFrame = 1
+        /// The peer speaks a protocol version this side does not.
+        case unsupportedVersion = 2
+        /// A message type this side does not know.
+        case unknownMessage = 3
+        /// The frame exceeds the size limit.
+        case frameTooLarge = 4
+        /// The token is missing, unknown or revoked.
+        case unauthorized = 5
+        /// A message that is not allowed in the session's current state (say, changes before hello).
+        case protocolViolation = 6
+        /// The changes could not be applied (they are invalid for the document).
+        case invalidChanges = 7
+        /// The device sends faster than its rate limit allows.
+        case rateLimited = 8
+        /// The account has too many connections open.
+        case tooManyConnections = 9
+        /// A document id that is not a UUID, or not the account's.
+        case unknownDocument = 10
+        /// The other side failed; retry later.
+        case internalError = 11
+    }
+
+    /// What went wrong.
+    public let code: Code
+    /// A sentence a person can act on; never holds document content or secrets.
+    public let message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code) (\(code.rawValue)): \(message)" }
+}

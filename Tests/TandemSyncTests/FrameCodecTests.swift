@@ -15,7 +15,7 @@ import TandemCRDT
             .hello(Hello(device: replica, deviceName: "iPhone", token: "secret-token")),
             .welcome(Welcome(account: "alice", maximumFrameBytes: 1 << 20)),
             .subscribe(Subscribe(documents: [DocumentVersion(document: document, version: version)], allDocuments: true)),
-            .changes(Changes(document: document, sequence: 7, changeSet: doc.changes().encoded())),
+            .changes(Changes(document: document, sequence: 7, changeSet: doc.changes().encoded(compress: false))),
             .ack(Ack(document: document, sequence: 7, version: version)),
             .presence(Presence(device: replica, deviceName: "iPhone", online: true, document: document, detail: "calendar, March")),
             .presence(Presence(device: replica, deviceName: "iPhone", online: false, document: nil, detail: "")),

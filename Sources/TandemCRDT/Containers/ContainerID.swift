@@ -30,6 +30,15 @@ public indirect enum ContainerID: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension ContainerID {
+    /// How many keyed links lead from the root (or from a list element) to this container; the
+    /// encoding carries that chain, so it is bounded by ``maximumDepth``.
+    public var depth: Int {
+        switch self {
+        case .root, .element: 0
+        case .keyed(let parent, _, _): parent.depth + 1
+        }
+    }
+
     /// The child of this map under `key`, of `type`. The same id on every replica.
     public func child(_ key: String, _ type: ContainerType) -> ContainerID {
         .keyed(parent: self, key: key, type: type)

@@ -128,7 +128,7 @@ extension Document {
                 writeRegister(map: slot, key: keySlot, RegisterEntry(id: id, lamport: lamport, value: nil), replacing: pred)
                 kind = .mapDelete(key: keySlot, pred: pred)
             case .increment(let amount):
-                counters[slot] += amount
+                counters[slot][author, default: 0] += amount
                 kind = .increment(amount)
             }
             history.ops.append(Op(counter: op.counter, container: container, kind: kind))

@@ -85,6 +85,7 @@ extension Document {
             // Per (container key, replica): counter ranges inserted by earlier steps, ascending.
             var inserted: [Int64: [Range<UInt32>]] = [:]
             var containerKeys: [Int: [Int]] = [:]
+            var maxLamport = UInt64(document.maxLamport)
             for step in steps {
                 let set = sources[step.source]
                 let map = replicaMaps[step.source]
@@ -99,6 +100,15 @@ extension Document {
                     }
                 }
                 let keys = containerKeys[step.source]!
+                // An author stamps a change with one more than the greatest Lamport timestamp it has
+                // seen, and everything it saw is applied before it here; a larger claim is forged and
+                // would exhaust the clock for everyone.
+                let lamport = UInt64(record.lamport) + UInt64(step.from - record.counter)
+                guard lamport <= maxLamport + 1 else {
+                    failedSource = step.source
+                    throw TandemCRDTError(.invalidChange, "a change claims a Lamport timestamp beyond anything it could have seen")
+                }
+                maxLamport = max(maxLamport, UInt64(record.lamport) + UInt64(record.length) - 1)
                 func local(_ id: LocalID) -> LocalID {
                     id.isNone ? id : LocalID(replica: map[Int(id.replica)], counter: id.counter)
                 }

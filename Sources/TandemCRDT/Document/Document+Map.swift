@@ -11,6 +11,9 @@ extension Document {
         let slot = try mapSlot(map)
         var child: ContainerID?
         if case .container(let type) = value {
+            guard map.depth + 1 < ContainerID.maximumDepth else {
+                throw TandemCRDTError(.tooLarge, "maps nest at most \(ContainerID.maximumDepth - 1) levels deep")
+            }
             child = map.child(key, type)
             _ = containerSlot(child!)
         }
@@ -67,7 +70,7 @@ extension Document {
         guard amount.isFinite else { throw TandemCRDTError(.outOfBounds, "a counter increment must be finite") }
         let container = containerSlot(counter)
         openChangeIfNeeded()
-        counters[Int(containerSlots[Int(container)])] += amount
+        counters[Int(containerSlots[Int(container)])][localReplica, default: 0] += amount
         appendLocalOp(Op(counter: nextLocalID.counter, container: container, kind: .increment(amount)))
     }
 
@@ -75,5 +78,7 @@ extension Document {
     public func counterValue(_ counter: ContainerID) -> Double {
         guard counter.type == .counter, let index = containerIndex[counter] else { return 0 }
         return counters[Int(containerSlots[Int(index)])]
+            .sorted { history.replicas[Int($0.key)] < history.replicas[Int($1.key)] }
+            .reduce(0) { $0 + $1.value }
     }
 }

@@ -21,7 +21,9 @@ public final class Document {
 
     var maps: [MapState] = []
     var sequences: [SequenceState] = []
-    var counters: [Double] = []
+    /// Per counter container: each replica's sum of increments. The value adds these in replica
+    /// id order, so floating-point rounding is the same on every replica.
+    var counters: [[UInt32: Double]] = []
 
     /// Per replica index: the next counter expected (the version vector, densely).
     var counts: [UInt32] = []
@@ -126,7 +128,7 @@ public final class Document {
             sequences.append(SequenceState())
         case .counter:
             containerSlots.append(UInt32(counters.count))
-            counters.append(0)
+            counters.append([:])
         }
         return index
     }

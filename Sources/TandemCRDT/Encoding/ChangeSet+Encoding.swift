@@ -116,6 +116,12 @@ extension ChangeSet {
         let textBytes = try reader.raw(try reader.count())
         guard let text = UTF8Decoding.scalars(textBytes) else { throw TandemCRDTError(.malformed, "invalid UTF-8 text") }
         func fail(_ what: String) -> TandemCRDTError { TandemCRDTError(.malformed, "change set: \(what)") }
+        // Deltas come from untrusted bytes: add without trapping, then require a UInt32.
+        func narrow(_ base: Int64, _ delta: Int64) throws(TandemCRDTError) -> UInt32 {
+            let (sum, overflow) = base.addingReportingOverflow(delta)
+            guard !overflow else { throw fail("value out of range") }
+            return try narrow(sum)
+        }
         func narrow(_ value: Int64) throws(TandemCRDTError) -> UInt32 {
             guard value >= 0 && value <= Int64(UInt32.max) else { throw fail("value out of range") }
             return UInt32(value)
@@ -127,21 +133,23 @@ extension ChangeSet {
         for _ in 0..<recordCount {
             let replica = try replicaColumn.uvarint32()
             guard Int(replica) < replicas.count else { throw fail("author index out of range") }
-            let counter = try narrow(Int64(expected[Int(replica)]) + (try counterColumn.svarint()))
+            let counter = try narrow(Int64(expected[Int(replica)]), try counterColumn.svarint())
             let length = try lengthColumn.uvarint32()
             guard length > 0, counter <= UInt32.max - length else { throw fail("bad change length") }
             expected[Int(replica)] = counter + length
-            let lamport = try narrow(previousLamportEnd + (try lamportColumn.svarint()))
+            let lamport = try narrow(previousLamportEnd, try lamportColumn.svarint())
             previousLamportEnd = Int64(lamport) + Int64(length)
             let depsCount = try depsColumn.count(minimumBytes: 2)
             let depsStart = UInt32(deps.count)
             for _ in 0..<depsCount {
                 let depReplica = try depsColumn.uvarint32()
                 guard Int(depReplica) < replicas.count else { throw fail("dependency replica out of range") }
-                deps.append(LocalID(replica: depReplica, counter: try narrow(Int64(counter) + (try depsColumn.svarint()))))
+                deps.append(LocalID(replica: depReplica, counter: try narrow(Int64(counter), try depsColumn.svarint())))
             }
             previousTime = previousTime &+ (try timeColumn.svarint())
-            let message = Int64(try messageColumn.uvarint()) - 1
+            let messagePlusOne = try messageColumn.uvarint()
+            guard messagePlusOne <= UInt64(messages.count) else { throw fail("message index out of range") }
+            let message = Int64(messagePlusOne) - 1
             guard message < Int64(messages.count) else { throw fail("message index out of range") }
             let opsCount = Int(try opCountColumn.uvarint32())
             // Every op takes at least one byte of the container column: bounds the loop below.
@@ -159,7 +167,7 @@ extension ChangeSet {
                     if replica == 0 { return .none }
                     guard replica <= UInt64(replicas.count) else { throw fail("replica index out of range") }
                     let delta = try counterDeltaColumn.svarint()
-                    return LocalID(replica: UInt32(replica - 1), counter: try narrow(Int64(base ?? opCounter) + delta))
+                    return LocalID(replica: UInt32(replica - 1), counter: try narrow(Int64(base ?? opCounter), delta))
                 }
                 let kind: Op.Kind
                 switch try kindColumn.byte() {

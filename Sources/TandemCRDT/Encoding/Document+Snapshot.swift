@@ -38,6 +38,18 @@ extension Document {
         var historyReader = try reader.section()
         let history = try ChangeSet(body: &historyReader)
         guard historyReader.isAtEnd else { throw TandemCRDTError(.malformed, "snapshot: trailing history bytes") }
+        // The history must replay (checkout and deltas depend on it): causal order, and every op's
+        // targets inserted before it. A dry run of applying it to an empty document proves both.
+        var replay = Plan(document: Document(replica: writer), sources: [history])
+        replay.order()
+        guard replay.steps.count == history.records.count else {
+            throw TandemCRDTError(.malformed, "snapshot: its history is not in causal order")
+        }
+        do {
+            try replay.validate()
+        } catch {
+            throw TandemCRDTError(.malformed, "snapshot: its history does not replay (\(error.message))")
+        }
         self.init(replica: replica ?? writer, history: history)
         var stateReader = try reader.section()
         try readState(&stateReader)

@@ -96,7 +96,12 @@ extension Document {
                     for range in content { for value in history.values[range] { value.write(to: &output) } }
                 }
             case .counter:
-                output.uint64(counters[slot].bitPattern)
+                let sums = counters[slot].sorted { rank[Int($0.key)] < rank[Int($1.key)] }
+                output.uvarint(sums.count)
+                for (replica, sum) in sums {
+                    output.uvarint(UInt64(rank[Int(replica)]) + 1)
+                    output.uint64(sum.bitPattern)
+                }
             }
         }
         return output.bytes
@@ -107,7 +112,7 @@ extension Document {
         switch history.containers[index].type {
         case .map: return maps[slot].registers.isEmpty
         case .list, .text: return sequences[slot].tree.totalLength == 0
-        case .counter: return counters[slot] == 0
+        case .counter: return counters[slot].isEmpty
         }
     }
 
@@ -180,7 +185,12 @@ extension Document {
                 sequences[slot].tree = tree
                 runs.append(contentsOf: containerRuns.lazy.map { (slot, $0) })
             case .counter:
-                counters[slot] = Double(bitPattern: try reader.uint64())
+                let sumCount = try reader.count(minimumBytes: 9)
+                for _ in 0..<sumCount {
+                    let rank = try reader.uvarint()
+                    guard rank >= 1, rank <= UInt64(ranked.count) else { throw fail("replica out of range") }
+                    counters[slot][ranked[Int(rank - 1)]] = Double(bitPattern: try reader.uint64())
+                }
             }
         }
         for (slot, run) in runs {

@@ -66,6 +66,10 @@ enum Envelope {
         let stored = Array(data[headerSize...])
         guard crc32(stored) == checksum else { throw TandemCRDTError(.checksumMismatch, "checksum mismatch: the data is corrupt") }
         guard rawSize <= maximumRawSize else { throw TandemCRDTError(.tooLarge, "body of \(rawSize) bytes exceeds the limit") }
+        // No real body compresses 1,000-fold; a larger claim would only make us allocate.
+        guard flags & 1 == 0 || rawSize <= storedSize * 1_024 + 65_536 else {
+            throw TandemCRDTError(.tooLarge, "body claims an implausible compression ratio")
+        }
         if flags & 1 == 0 {
             guard rawSize == storedSize else { throw TandemCRDTError(.malformed, "length fields disagree") }
             return stored

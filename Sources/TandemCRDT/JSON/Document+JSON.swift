@@ -4,8 +4,15 @@ extension Document {
     /// - Complexity: O(size of the visible document).
     public func toJSON() -> JSONValue { json(of: .root) }
 
+    /// Containers nested deeper than this (lists of lists made by remote changes) materialize as
+    /// null instead of exhausting the stack.
+    public static let maximumJSONDepth = 256
+
     /// The JSON of one container.
-    public func json(of container: ContainerID) -> JSONValue {
+    public func json(of container: ContainerID) -> JSONValue { json(of: container, depth: 0) }
+
+    private func json(of container: ContainerID, depth: Int) -> JSONValue {
+        guard depth < Self.maximumJSONDepth else { return .null }
         switch container.type {
         case .map:
             guard let index = containerIndex[container] else { return .object([:]) }
@@ -13,12 +20,12 @@ extension Document {
             for (key, register) in maps[Int(containerSlots[Int(index)])].registers {
                 guard let value = register.winner.value else { continue }
                 let name = history.keys[Int(key)]
-                members[name] = json(of: value, child: { container.child(name, $0) })
+                members[name] = json(of: value, depth: depth, child: { container.child(name, $0) })
             }
             return .object(members)
         case .list:
             return .array(elements(container).map { element in
-                json(of: element.value, child: { .element(element.id, type: $0) })
+                json(of: element.value, depth: depth, child: { .element(element.id, type: $0) })
             })
         case .text:
             return .string(text(container))
@@ -29,7 +36,7 @@ extension Document {
         }
     }
 
-    private func json(of value: Value, child: (ContainerType) -> ContainerID) -> JSONValue {
+    private func json(of value: Value, depth: Int, child: (ContainerType) -> ContainerID) -> JSONValue {
         switch value {
         case .null: .null
         case .bool(let flag): .bool(flag)
@@ -37,7 +44,7 @@ extension Document {
         case .double(let number): .double(number)
         case .string(let text): .string(text)
         case .bytes(let bytes): .string(Base64.encode(bytes))
-        case .container(let type): json(of: child(type))
+        case .container(let type): json(of: child(type), depth: depth + 1)
         }
     }
 }

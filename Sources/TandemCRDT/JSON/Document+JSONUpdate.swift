@@ -7,7 +7,26 @@ extension Document {
         guard case .object(let members) = json else {
             throw TandemCRDTError(.typeMismatch, "a document's JSON must be an object at the top level")
         }
+        // Checked before the first edit, so a too-deep value changes nothing.
+        guard Self.keyedDepth(of: json, at: 0) < ContainerID.maximumDepth else {
+            throw TandemCRDTError(.tooLarge, "objects nest at most \(ContainerID.maximumDepth - 1) levels deep")
+        }
         try updateMap(.root, to: members, schema: schema)
+    }
+
+    /// The deepest keyed-container chain `json` needs when it becomes a container at `depth`
+    /// (list elements start a new chain).
+    static func keyedDepth(of json: JSONValue, at depth: Int) -> Int {
+        switch json {
+        case .object(let members):
+            return members.reduce(depth) { deepest, member in
+                max(deepest, keyedDepth(of: member.value, at: depth + 1))
+            }
+        case .array(let items):
+            return items.reduce(depth) { max($0, keyedDepth(of: $1, at: 0)) }
+        default:
+            return depth
+        }
     }
 
     private func updateMap(_ map: ContainerID, to members: [String: JSONValue], schema: DocumentSchema) throws(TandemCRDTError) {

@@ -26,13 +26,38 @@ import Testing
         try doc.insert("d", at: 3, in: text)
         doc.commit(time: 5_100, message: "approved")
         let history = doc.changeHistory
-        #expect(history.map(\.length) == [2, 1, 1])
+        // The first change also attaches the text under its key (one map write).
+        #expect(history.map(\.length) == [3, 1, 1])
         #expect(history.map(\.time) == [1_500, 5_000, 5_100])
         #expect(history.map(\.message) == [nil, nil, "approved"])
-        #expect(history[1].dependencies == [OpID(replica: doc.replica, counter: 1)])
+        #expect(history[1].dependencies == [OpID(replica: doc.replica, counter: 2)])
         let copy = Document()
         try copy.apply(ChangeSet(encoded: doc.changes().encoded()))
         #expect(copy.text(text) == "abcd")
-        #expect(copy.changeHistory.map(\.length) == [2, 1, 1])
+        #expect(copy.changeHistory.map(\.length) == [3, 1, 1])
+    }
+}
+
+@Suite struct AttachmentTests {
+    @Test func editingANamedContainerMakesItVisible() throws {
+        let doc = Document()
+        try doc.insert("Hello", at: 0, in: ContainerID.root.child("caption", .text))
+        let tags = ContainerID.root.child("meta", .map).child("tags", .list)
+        try doc.insert([.string("travel")], at: 0, in: tags)
+        try doc.increment(ContainerID.root.child("likes", .counter), by: 2)
+        #expect(doc.toJSON() == ["caption": "Hello", "meta": ["tags": ["travel"]], "likes": 2])
+    }
+
+    @Test func anEditRevivesAContainerDeletedConcurrently() throws {
+        let caption = ContainerID.root.child("caption", .text)
+        let phone = Document()
+        try phone.insert("Draft", at: 0, in: caption)
+        let laptop = Document()
+        try laptop.apply(phone.changes())
+        try laptop.delete("caption")
+        try phone.insert("!", at: 5, in: caption)
+        try phone.apply(laptop.changes(since: phone.version))
+        try laptop.apply(phone.changes(since: laptop.version))
+        #expect(phone.toJSON() == laptop.toJSON())
     }
 }

@@ -151,6 +151,7 @@ extension Document {
     }
 
     func writeRegister(map slot: Int, key: UInt32, _ entry: RegisterEntry, replacing pred: [LocalID]) {
+        registerWrites &+= 1
         if maps[slot].registers[key] == nil {
             maps[slot].registers[key] = Register(entry)
         } else {

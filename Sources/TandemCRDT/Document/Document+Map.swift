@@ -9,6 +9,7 @@ extension Document {
     @discardableResult
     public func set(_ key: String, to value: Value, in map: ContainerID = .root) throws(TandemCRDTError) -> ContainerID? {
         let slot = try mapSlot(map)
+        try attach(map, index: containerIndex[map]!)
         var child: ContainerID?
         if case .container(let type) = value {
             guard map.depth + 1 < ContainerID.maximumDepth else {
@@ -69,6 +70,7 @@ extension Document {
         guard counter.type == .counter else { throw TandemCRDTError(.typeMismatch, "\(counter) is not a counter") }
         guard amount.isFinite else { throw TandemCRDTError(.outOfBounds, "a counter increment must be finite") }
         let container = containerSlot(counter)
+        try attach(counter, index: container)
         openChangeIfNeeded()
         counters[Int(containerSlots[Int(container)])][localReplica, default: 0] += amount
         appendLocalOp(Op(counter: nextLocalID.counter, container: container, kind: .increment(amount)))

@@ -27,6 +27,7 @@ extension Document {
         }
         let scalars = text.unicodeScalars
         if scalars.isEmpty { return }
+        try attach(handle.id, index: handle.container)
         openChangeIfNeeded()
         let id = nextLocalID
         let historyContent = UInt32(history.scalars.count)
@@ -52,6 +53,7 @@ extension Document {
             throw TandemCRDTError(.outOfBounds, "insert position \(position) is outside list of length \(length)")
         }
         if values.isEmpty { return [] }
+        try attach(handle.id, index: handle.container)
         openChangeIfNeeded()
         let id = nextLocalID
         var children: [ContainerID?] = []

@@ -33,6 +33,10 @@ public final class Document {
     var heads: [LocalID] = []
     /// Per replica index: the indexes of its history records, in counter order (for fast deltas).
     var recordsByReplica: [[Int]] = []
+    /// Counts register writes, so the attachment check below stays cached until a map changes.
+    var registerWrites: UInt64 = 0
+    /// The container last found reachable from the root, and `registerWrites` then.
+    var attachedCache: (container: UInt32, writes: UInt64)?
     /// Single-change sets whose dependencies have not arrived yet.
     var pending: [ChangeSet] = []
     /// Whether the last history record is the local change still open for edits.

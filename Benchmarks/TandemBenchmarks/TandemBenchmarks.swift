@@ -1,0 +1,116 @@
+import Benchmark
+import TandemCRDT
+import TandemTraces
+
+// Benchmarks over the shared editing traces (`shared/traces`, CC BY 4.0, from
+// josephg/editing-traces). Inputs are built in setup closures or before `startMeasurement()`;
+// correctness is checked after `stopMeasurement()`, so a wrong result fails the run (see
+// `register`) without being timed. Every case takes milliseconds: a few iterations give a stable median; times
+// are shown in microseconds so that sub-millisecond targets (snapshot load) stay visible.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident],
+        timeUnits: .microseconds,
+        warmupIterations: 1,
+        scalingFactor: .one,
+        maxDuration: .seconds(10),
+        maxIterations: 10
+    )
+
+    register("local replay automerge-paper") { benchmark, trace in
+        benchmark.startMeasurement()
+        let document = try TraceReplay.local(trace)
+        benchmark.stopMeasurement()
+        try Workloads.check(document, against: trace)
+    } setup: {
+        try Workloads.trace("automerge-paper")
+    }
+
+    register("remote merge automerge-paper") { benchmark, input in
+        benchmark.startMeasurement()
+        let document = Document()
+        try document.apply(ChangeSet(encoded: input.log))
+        benchmark.stopMeasurement()
+        try Workloads.check(document, against: input.trace)
+    } setup: { () throws -> (trace: EditingTrace, log: [UInt8]) in
+        let trace = try Workloads.trace("automerge-paper")
+        return (trace, try TraceReplay.local(trace).changes().encoded())
+    }
+
+    register("encode change log") { benchmark, document in
+        benchmark.startMeasurement()
+        let log = document.changes().encoded()
+        benchmark.stopMeasurement()
+        blackHole(log)
+    } setup: {
+        try TraceReplay.local(Workloads.trace("automerge-paper"))
+    }
+
+    register("snapshot load") { benchmark, input in
+        benchmark.startMeasurement()
+        let document = try Document(snapshot: input.snapshot)
+        benchmark.stopMeasurement()
+        try Workloads.check(document, against: input.trace)
+    } setup: { () throws -> (trace: EditingTrace, snapshot: [UInt8]) in
+        let trace = try Workloads.trace("automerge-paper")
+        return (trace, try TraceReplay.local(trace).encodeSnapshot())
+    }
+
+    // Merging mutates both replicas, so every iteration builds a fresh pair before it starts
+    // measuring. The exchange is what sync does: each side encodes the delta the other lacks,
+    // and the other decodes and applies it.
+    register("divergent merge automerge-paper") { benchmark, trace in
+        let (first, second) = try TraceReplay.divergentPair(trace)
+        benchmark.startMeasurement()
+        let toSecond = first.changes(since: second.version).encoded()
+        let toFirst = second.changes(since: first.version).encoded()
+        try first.apply(ChangeSet(encoded: toFirst))
+        try second.apply(ChangeSet(encoded: toSecond))
+        benchmark.stopMeasurement()
+        guard first.text(TraceReplay.text) == second.text(TraceReplay.text) else {
+            throw WorkloadError(description: "divergent merge: the replicas did not converge")
+        }
+    } setup: {
+        try Workloads.trace("automerge-paper")
+    }
+
+    register("friendsforever concurrent replay") { benchmark, trace in
+        benchmark.startMeasurement()
+        let document = try TraceReplay.concurrent(trace)
+        benchmark.stopMeasurement()
+        try Workloads.check(document, against: trace)
+    } setup: {
+        try Workloads.trace("friendsforever")
+    }
+
+    // Two replicas each set 100,000 keys, 50,000 of them the same; one replica's whole change
+    // log is merged into a fresh copy (from a snapshot) of the other.
+    register("map merge 100k keys") { benchmark, input in
+        let target = try Document(snapshot: input.target)
+        benchmark.startMeasurement()
+        try target.apply(ChangeSet(encoded: input.log))
+        benchmark.stopMeasurement()
+        guard target.keys().count == input.expectedKeys else {
+            throw WorkloadError(description: "map merge: \(target.keys().count) keys, expected \(input.expectedKeys)")
+        }
+    } setup: { () throws -> (target: [UInt8], log: [UInt8], expectedKeys: Int) in
+        let keyCount = 100_000
+        let (first, second) = try Workloads.overlappingMaps(keyCount: keyCount)
+        return (first.encodeSnapshot(), second.changes(since: first.version).encoded(), keyCount + keyCount / 2)
+    }
+}
+
+/// Registers a benchmark whose setup and body may throw. package-benchmark 1.38 reports a
+/// thrown error but still exits 0 from `benchmark run`; a wrong result must fail `make bench`,
+/// so an error here ends the benchmark process with a non-zero status instead.
+func register<Input>(
+    _ name: String,
+    _ body: @escaping (Benchmark, Input) throws -> Void,
+    setup: @escaping () throws -> Input
+) {
+    Benchmark(name) { (benchmark: Benchmark, input: Input) in
+        do { try body(benchmark, input) } catch { Workloads.fail(name, error) }
+    } setup: { () -> Input in
+        do { return try setup() } catch { Workloads.fail(name, error) }
+    }
+}

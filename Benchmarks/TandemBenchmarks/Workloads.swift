@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import TandemCRDT
+import TandemTraces
+
+/// A benchmark could not prepare its inputs, or its result was wrong.
+struct WorkloadError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Inputs shared by the benchmarks, built outside every measured section.
+enum Workloads {
+    /// Reports a benchmark's failure on standard error and exits with status 1.
+    static func fail(_ benchmark: String, _ error: any Error) -> Never {
+        var message = "benchmark \"\(benchmark)\" failed: \(error)\n"
+        message.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        exit(1)
+    }
+
+    /// Loads a trace from the shared traces directory ($TANDEM_TRACES, or `shared/traces`
+    /// beside the repository; `make bench` sets the variable).
+    static func trace(_ name: String) throws -> EditingTrace {
+        guard let path = TraceLocator.path(of: name) else {
+            throw WorkloadError(description: "trace \(name) not found: set TANDEM_TRACES to the folder holding \(name).json.gz")
+        }
+        return try EditingTrace.load(path: path)
+    }
+
+    /// Throws unless `document`'s replay text is the trace's `endContent`.
+    static func check(_ document: Document, against trace: EditingTrace) throws {
+        let text = document.text(TraceReplay.text)
+        guard text == trace.endContent else {
+            throw WorkloadError(description: "\(trace.name): replay gave \(text.unicodeScalars.count) scalars, expected \(trace.endContent.unicodeScalars.count)")
+        }
+    }
+
+    /// Two documents that each set `keyCount` keys in the root map; half of each one's keys are
+    /// also set by the other (concurrently, so those keys conflict on merge).
+    static func overlappingMaps(keyCount: Int) throws -> (Document, Document) {
+        let first = Document(replica: ReplicaID(high: 1, low: 1))
+        let second = Document(replica: ReplicaID(high: 2, low: 2))
+        let offset = keyCount / 2
+        for index in 0..<keyCount {
+            try first.set("key-\(index)", to: .int(Int64(index)))
+            try second.set("key-\(index + offset)", to: .int(-Int64(index)))
+        }
+        first.commit(time: 0)
+        second.commit(time: 0)
+        return (first, second)
+    }
+}

@@ -16,11 +16,24 @@ let package = Package(
     products: [
         .library(name: "TandemCRDT", targets: ["TandemCRDT"]),
         .library(name: "TandemTraces", targets: ["TandemTraces"]),
+        .library(name: "TandemSync", targets: ["TandemSync"]),
+        .library(name: "TandemStore", targets: ["TandemStore"]),
+        .library(name: "TandemClient", targets: ["TandemClient"]),
+        .library(name: "TandemRelay", targets: ["TandemRelay"]),
         .executable(name: "tandem", targets: ["TandemCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // Traits off: the relay needs neither swift-configuration nor full Foundation, and each
+        // costs build time on every clean build.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Already in the graph through Hummingbird; declared for its event loops, which run the
+        // relay's and the client's blocking SQLite work off the cooperative thread pool.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
     ],
     targets: [
         .systemLibrary(
@@ -33,14 +46,55 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         .target(
             name: "TandemCRDT",
             dependencies: ["CZstd", "CZlib"],
-            swiftSettings: engine
+            swiftSettings: engine,
+            // Foundation-free code calling rounding functions needs libm spelled out on Linux.
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
         ),
         .target(
             name: "TandemTraces",
             dependencies: ["TandemCRDT", "CZlib"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TandemStore",
+            dependencies: ["TandemCRDT", "CSQLite", "CZlib"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TandemSync",
+            dependencies: ["TandemCRDT"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TandemClient",
+            dependencies: [
+                "TandemCRDT", "TandemSync", "TandemStore",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TandemRelay",
+            dependencies: [
+                "TandemCRDT", "TandemSync", "TandemStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -48,6 +102,8 @@ let package = Package(
             dependencies: [
                 "TandemCRDT",
                 "TandemTraces",
+                "TandemStore",
+                "TandemSync", "TandemClient", "TandemRelay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -65,6 +121,25 @@ let package = Package(
         .testTarget(
             name: "TandemTracesTests",
             dependencies: ["TandemTraces"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TandemStoreTests",
+            dependencies: ["TandemStore", "TandemCRDT"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TandemSyncTests",
+            dependencies: ["TandemSync", "TandemCRDT"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TandemRelayTests",
+            dependencies: [
+                "TandemRelay", "TandemClient", "TandemSync", "TandemStore", "TandemCRDT",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
     ],

@@ -1,74 +1,158 @@
 import ArgumentParser
+import TandemClient
 import TandemCRDT
+import TandemRelay
+import TandemStore
 
-/// `tandem demo`: two devices edit one project offline and merge without a prompt.
+/// `tandem demo`: a relay on loopback and two devices that edit one project offline, then
+/// converge without a prompt.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show two devices editing offline and merging without a prompt.",
-        discussion: "Runs in memory: an iPhone and a MacBook diverge offline, exchange compressed deltas and converge.")
+        abstract: "Show two devices syncing through a relay: offline edits converge without a prompt.",
+        discussion: """
+            Runs on loopback: a relay on a free port (in this process) and two devices, iPhone and \
+            MacBook, each with its own store file, all in a temporary folder removed afterwards.
+            """)
 
     func run() async throws {
-        print("Tandem demo: two devices edit one project offline and merge without a prompt")
+        let folder = try TemporaryDirectory(prefix: "tandem-demo")
+        defer { folder.remove() }
+        print("Tandem demo: two devices edit one project offline and converge through a relay, with no prompt")
+
+        section("1. A relay on loopback, an account, a token per device")
+        let relay = try CommandFailure.context("relay") { () throws(StoreError) in
+            try Relay(configuration: RelayConfiguration(dataDirectory: folder.path + "/relay", port: 0))
+        }
+        let (addresses, announce) = AsyncStream.makeStream(of: RelayServer.Address.self)
+        let server = RelayServer(relay: relay)
+        let serving = Task {
+            defer { announce.finish() }
+            try await server.run(handleSignals: false) { announce.yield($0) }
+        }
+        var iterator = addresses.makeAsyncIterator()
+        guard let address = await iterator.next() else {
+            throw CommandFailure.report("the relay did not start: \((try? await serving.value).map { "\($0)" } ?? "see above")", exitCode: .failure)
+        }
+        print("   relay listening on \(address.url), data in \(folder.path)/relay")
+        let phone = try device("iPhone", folder: folder, relayURL: address.url)
+        let laptop = try device("MacBook", folder: folder, relayURL: address.url)
+        defer { serving.cancel() }
+
         let start: Int64 = 1_795_000_000_000
-        let caption = ContainerID.root.child("caption", .text)
-        let tags = ContainerID.root.child("tags", .list)
-        let settings = ContainerID.root.child("settings", .map)
-        let phone = Device(name: "iPhone", document: Document(replica: .random()))
-        let laptop = Device(name: "MacBook", document: Document(replica: .random()))
-        let names = [phone.document.replica: phone.name, laptop.document.replica: laptop.name]
+        section("2. iPhone creates a project with a caption; both devices sync")
+        let project = try await phone.withStore { store throws(StoreError) in
+            store.clock = { start }
+            return try store.createDocument(type: "project", name: "Trip to Lisbon", json: [
+                "name": "Trip to Lisbon", "status": "draft", "caption": "Sunset over the river", "tags": ["travel"],
+            ])
+        }
+        try await syncOnce(phone)
+        try await syncOnce(laptop)
+        print("   iPhone : \(await phone.status), MacBook: \(await laptop.status)")
+        print("   MacBook holds: \(try await json(of: project, on: laptop))")
 
-        section("1. iPhone creates a project and both devices sync")
-        try phone.document.update(from: [
-            "name": "Trip to Lisbon", "status": "draft",
-            "caption": "Sunset over the river", "tags": ["travel"],
-        ])
-        phone.document.commit(time: start, message: "created")
-        let traffic = Traffic()
-        try traffic.send(from: phone, to: laptop)
-        print("   both hold: \(laptop.document.toJSON().serialized())")
+        section("3. Both go offline and edit the same project and caption differently")
+        try await phone.withStore { store throws(StoreError) in
+            store.clock = { start + 60_000 }
+            try store.edit(project, message: "golden hour") { document throws(TandemCRDTError) in
+                let caption = ContainerID.root.child("caption", .text)
+                try document.set("status", to: .string("review"))
+                try document.insert(" at golden hour", at: document.length(of: caption), in: caption)
+                try document.insert([.string("photo")], at: 1, in: ContainerID.root.child("tags", .list))
+            }
+        }
+        print("   iPhone  (\(await phone.status)): status=review, caption += \" at golden hour\", tags += photo")
+        try await laptop.withStore { store throws(StoreError) in
+            store.clock = { start + 90_000 }
+            try store.edit(project, message: "approved") { document throws(TandemCRDTError) in
+                let caption = ContainerID.root.child("caption", .text)
+                let settings = ContainerID.root.child("settings", .map)
+                try document.set("status", to: .string("approved"))
+                try document.delete(at: 0, count: 6, in: caption)
+                try document.insert("Golden sunset", at: 0, in: caption)
+                try document.set("settings", to: .container(.map))
+                try document.set("theme", to: .string("dark"), in: settings)
+                try document.insert([.string("portugal")], at: 0, in: ContainerID.root.child("tags", .list))
+            }
+        }
+        print("   MacBook (\(await laptop.status)): status=approved, caption \"Sunset\" -> \"Golden sunset\", settings.theme=dark, tags += portugal")
 
-        section("2. Both go offline and edit the same project")
-        try phone.document.set("status", to: .string("review"))
-        try phone.document.insert(" at golden hour", at: phone.document.length(of: caption), in: caption)
-        try phone.document.insert([.string("photo")], at: 1, in: tags)
-        phone.document.commit(time: start + 60_000)
-        print("   iPhone : status=review, caption += \" at golden hour\", tags += photo")
-        try laptop.document.set("status", to: .string("approved"))
-        try laptop.document.delete(at: 0, count: 6, in: caption)
-        try laptop.document.insert("Golden sunset", at: 0, in: caption)
-        try laptop.document.set("settings", to: .container(.map))
-        try laptop.document.set("theme", to: .string("dark"), in: settings)
-        try laptop.document.insert([.string("portugal")], at: 0, in: tags)
-        laptop.document.commit(time: start + 90_000, message: "approved")
-        print("   MacBook: status=approved, caption \"Sunset\" -> \"Golden sunset\", settings.theme=dark, tags += portugal")
+        section("4. Both come back online at once")
+        let clock = ContinuousClock.now
+        let live = [phone, laptop].map { client in Task { try await client.run() } }
+        let converged = try await waitForConvergence(of: project, on: phone, laptop)
+        let elapsed = ContinuousClock.now - clock
+        print("   iPhone : \(await phone.status), MacBook: \(await laptop.status) (after \(elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000) ms)")
+        if let devices = try? await phone.devices() {
+            let list = devices.map { "\($0.deviceName) (\($0.online ? "online" : "offline")\($0.isCurrent ? ", this device" : ""))" }
+            print("   devices of the account: \(list.joined(separator: ", "))")
+        }
 
-        section("3. Back online: each sends the delta the other lacks")
-        try traffic.send(from: phone, to: laptop)
-        try traffic.send(from: laptop, to: phone)
-
-        section("4. Merged, with no prompt")
-        let merged = phone.document.toJSON()
-        print("   " + merged.serialized())
-        let identical = merged == laptop.document.toJSON() && phone.document.encodeState() == laptop.document.encodeState()
-        print("   identical on both devices: \(identical ? "yes" : "NO")")
-        let losers = phone.document.conflicts("status").map { "\($0)" }
+        section("5. Merged, with no prompt")
+        let merged = try await json(of: project, on: phone)
+        print("   " + merged)
+        print("   identical on both devices: \(converged ? "yes" : "NO")")
+        let losers = try await phone.withStore { store throws(StoreError) in try store.document(project).conflicts("status").map { "\($0)" } }
         print("   status: one value wins everywhere (greatest Lamport timestamp, then device id);")
         print("   the concurrent write stays readable as a conflict: \(losers.joined(separator: ", "))")
 
-        section("5. History (who changed what, when)")
-        for device in [phone, laptop] {
-            print("   on \(device.name):")
-            for change in device.document.changeHistory {
-                let author = names[change.replica] ?? "unknown"
-                let seconds = (change.time - start) / 1000
-                let note = change.message.map { " \"\($0)\"" } ?? ""
-                print("     \(padded(author, to: 8)) t+\(padded("\(seconds)s", to: 4)) \(change.length) ops\(note)")
+        section("6. History on each device (who changed what, when)")
+        for (name, client) in [("iPhone", phone), ("MacBook", laptop)] {
+            print("   on \(name):")
+            for entry in try await client.withStore({ store throws(StoreError) in try store.history(project) }) {
+                let note = entry.change.message.map { " \"\($0)\"" } ?? ""
+                print("     \(padded(entry.deviceName, to: 8)) t+\(padded("\((entry.change.time - start) / 1_000)s", to: 4)) \(entry.operations) ops\(note)")
             }
         }
 
-        section("6. Sync traffic")
-        print("   \(traffic.messages) deltas, \(traffic.rawBytes) B raw, \(traffic.sentBytes) B sent (zstd above 256 B)")
-        if !identical { throw ExitCode(1) }
+        section("7. Sync traffic (WebSocket frames through the relay; zstd compresses change sets of 256 B or more)")
+        for (name, client) in [("iPhone", phone), ("MacBook", laptop)] {
+            let traffic = await client.traffic
+            print("   \(padded(name, to: 8)) sent \(traffic.framesSent) frames, \(traffic.bytesSent) B (\(traffic.rawBytesSent) B raw); "
+                + "received \(traffic.framesReceived) frames, \(traffic.bytesReceived) B (\(traffic.rawBytesReceived) B raw)")
+        }
+        for client in [phone, laptop] { await client.stop() }
+        for task in live { _ = try? await task.value }
+        await server.stop()
+        _ = try? await serving.value
+        await relay.shutdown()
+        if !converged { throw ExitCode(1) }
+    }
+
+    private func device(_ name: String, folder: TemporaryDirectory, relayURL: String) throws -> SyncClient {
+        let token = try CommandFailure.context("relay tokens") { () throws(StoreError) in
+            try RelayDirectory.open(dataDirectory: folder.path + "/relay").issueToken(account: "demo", deviceName: name).token
+        }
+        print("   \(padded(name, to: 8)) store \(folder.path)/\(name.lowercased()).tandem, token \(token.prefix(12))…")
+        let configuration = try SyncClientConfiguration(relayURL: relayURL, token: token)
+        return try CommandFailure.context("store") { () throws(StoreError) in
+            try SyncClient(storePath: "\(folder.path)/\(name.lowercased()).tandem", deviceName: name, configuration: configuration)
+        }
+    }
+
+    private func syncOnce(_ client: SyncClient) async throws {
+        do {
+            try await client.sync(timeout: .seconds(10))
+        } catch {
+            throw CommandFailure.report("sync failed: \(error.message)", exitCode: .failure)
+        }
+    }
+
+    private func json(of document: DocumentID, on client: SyncClient) async throws -> String {
+        try await client.withStore { store throws(StoreError) in try store.json(document).serialized() }
+    }
+
+    /// Waits (at most 10 s) until both devices are synced and hold the same version.
+    private func waitForConvergence(of document: DocumentID, on first: SyncClient, _ second: SyncClient) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let versions = try await [first, second].asyncMap { client in
+                try await client.withStore { store throws(StoreError) in try store.version(document) }
+            }
+            if await first.status == .synced, await second.status == .synced, versions[0] == versions[1] { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
     }
 
     private func section(_ title: String) {
@@ -76,26 +160,10 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
-/// A named device holding one replica.
-private struct Device {
-    let name: String
-    let document: Document
-}
-
-/// Counts what the demo's devices exchange.
-private final class Traffic {
-    var messages = 0
-    var rawBytes = 0
-    var sentBytes = 0
-
-    func send(from source: Device, to target: Device) throws {
-        let delta = source.document.changes(since: target.document.version)
-        let raw = delta.encoded(compress: false)
-        let sent = delta.encoded()
-        let report = try target.document.apply(ChangeSet(encoded: sent))
-        messages += 1
-        rawBytes += raw.count
-        sentBytes += sent.count
-        print("   \(source.name) -> \(target.name): \(report.operations) ops, \(raw.count) B raw, \(sent.count) B sent")
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
     }
 }

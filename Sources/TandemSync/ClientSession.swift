@@ -21,7 +21,13 @@ public struct ClientSession: Sendable {
         /// The session is open: send the outbox and subscribe.
         case opened(Welcome)
         /// Commit these changes to the store, then call ``committed(document:sequence:version:)``.
-        case apply(document: DocumentID, sequence: UInt64, changes: ChangeSet)
+        case apply(document: DocumentID, sequence: UInt64, changes: ChangeSet, authors: [Author])
+        /// Create the document from this header when it is unknown (and record a tombstone).
+        case document(DocumentHeader)
+        /// The relay's catch-up is complete: send it what it lacks.
+        case caughtUp(CaughtUp)
+        /// The account's devices.
+        case devices([DeviceStatus])
         /// The relay committed frame `sequence`: its changes may leave the outbox.
         case acknowledged(Ack)
         /// Another device's presence.
@@ -69,7 +75,8 @@ public struct ClientSession: Sendable {
             return [.opened(welcome)]
         case (.open, .changes(let changes)):
             do {
-                return [.apply(document: changes.document, sequence: changes.sequence, changes: try ChangeSet(encoded: changes.changeSet))]
+                return [.apply(document: changes.document, sequence: changes.sequence, changes: try ChangeSet(encoded: changes.changeSet),
+                    authors: changes.authors)]
             } catch {
                 let failure = SyncError(.invalidChanges, "changes for \(changes.document) do not decode: \(error.message)")
                 state = .closed
@@ -79,6 +86,12 @@ public struct ClientSession: Sendable {
             return [.acknowledged(ack)]
         case (.open, .presence(let presence)):
             return [.presence(presence)]
+        case (.open, .document(let header)):
+            return [.document(header)]
+        case (.open, .caughtUp(let caughtUp)):
+            return [.caughtUp(caughtUp)]
+        case (.open, .devices(let devices)):
+            return [.devices(devices)]
         case (_, .error(let error)):
             // Refusals before the session opens are final; later errors concern one frame.
             if case .open = state { return [.failed(error)] }
@@ -97,12 +110,32 @@ public struct ClientSession: Sendable {
         return [.send(FrameCodec.encode(.subscribe(Subscribe(documents: documents, allDocuments: allDocuments))))]
     }
 
-    /// Sends a delta. Returns the frame's sequence number with the actions.
-    public mutating func send(document: DocumentID, changeSet: [UInt8]) -> (sequence: UInt64, actions: [Action]) {
+    /// Sends a delta, with the device names of its authors. Returns the frame's sequence number
+    /// with the actions.
+    public mutating func send(document: DocumentID, changeSet: [UInt8], authors: [Author] = []) -> (sequence: UInt64, actions: [Action]) {
         guard case .open = state else { return (0, []) }
         let sequence = nextSequence
         nextSequence += 1
-        return (sequence, [.send(FrameCodec.encode(.changes(Changes(document: document, sequence: sequence, changeSet: changeSet))))])
+        let changes = Changes(document: document, sequence: sequence, changeSet: changeSet, authors: authors)
+        return (sequence, [.send(FrameCodec.encode(.changes(changes)))])
+    }
+
+    /// Sends a document's metadata (before its first changes, or a new tombstone).
+    public mutating func describe(_ header: DocumentHeader) -> [Action] {
+        guard case .open = state else { return [] }
+        return [.send(FrameCodec.encode(.document(header)))]
+    }
+
+    /// Asks for the account's devices.
+    public mutating func listDevices() -> [Action] {
+        guard case .open = state else { return [] }
+        return [.send(FrameCodec.encode(.listDevices))]
+    }
+
+    /// Signs every other device of the account out (revokes their tokens).
+    public mutating func signOutOthers() -> [Action] {
+        guard case .open = state else { return [] }
+        return [.send(FrameCodec.encode(.signOutOthers))]
     }
 
     /// The relay's frame `sequence` is committed locally: acknowledge it.

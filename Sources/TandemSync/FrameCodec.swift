@@ -40,6 +40,25 @@ public enum FrameCodec {
         return frame.bytes
     }
 
+    /// The frame's size on the wire, and its size with nothing compressed (for traffic
+    /// metrics): the header's raw payload length, and for a `changes` frame whose payload is
+    /// stored as is, the change set's envelope body uncompressed too (change sets compress
+    /// themselves, so their frames rarely do). Read without checking the frame; nil when it is
+    /// shorter than a header.
+    public static func sizes(of frame: [UInt8]) -> (wire: Int, raw: Int)? {
+        guard frame.count >= headerSize else { return nil }
+        let raw = Int(frame[8]) | Int(frame[9]) << 8 | Int(frame[10]) << 16 | Int(frame[11]) << 24
+        var total = headerSize + raw
+        if frame[2] == MessageType.changes.rawValue, frame[3] & 1 == 0 {
+            var reader = ByteReader(frame, from: headerSize)
+            if (try? reader.string()) != nil, (try? reader.uvarint()) != nil, let length = try? reader.count(), length >= 20 {
+                var envelope = ByteReader(frame, from: reader.offset + 8, to: reader.offset + 16)
+                if let stored = try? envelope.uint32(), let body = try? envelope.uint32() { total += Int(body) - Int(stored) }
+            }
+        }
+        return (frame.count, total)
+    }
+
     /// The message in `frame`, checked against the header, the checksum and `maximumBytes`.
     public static func decode(_ frame: [UInt8], maximumBytes: Int = defaultMaximumFrameBytes) throws(SyncError) -> Message {
         guard frame.count <= maximumBytes else {

@@ -26,6 +26,11 @@ extension Message {
             output.uvarint(changes.sequence)
             output.uvarint(changes.changeSet.count)
             output.bytes.append(contentsOf: changes.changeSet)
+            output.uvarint(changes.authors.count)
+            for author in changes.authors {
+                author.replica.write(to: &output)
+                output.string(author.deviceName)
+            }
         case .ack(let ack):
             output.string(ack.document.uuidString)
             output.uvarint(ack.sequence)
@@ -39,6 +44,15 @@ extension Message {
         case .error(let error):
             output.uvarint(UInt64(error.code.rawValue))
             output.string(error.message)
+        case .document(let header):
+            header.write(to: &output)
+        case .caughtUp(let caughtUp):
+            caughtUp.write(to: &output)
+        case .devices(let devices):
+            output.uvarint(devices.count)
+            for device in devices { device.write(to: &output) }
+        case .listDevices, .signOutOthers:
+            break
         }
     }
 
@@ -76,7 +90,12 @@ extension Message {
             let id = try document()
             let sequence = try reader.uvarint()
             let length = try reader.count()
-            self = .changes(Changes(document: id, sequence: sequence, changeSet: Array(try reader.raw(length))))
+            let changeSet = Array(try reader.raw(length))
+            var authors: [Author] = []
+            for _ in 0..<(try reader.count(minimumBytes: 17)) {
+                authors.append(Author(replica: try ReplicaID(reading: &reader), deviceName: try string()))
+            }
+            self = .changes(Changes(document: id, sequence: sequence, changeSet: changeSet, authors: authors))
         case .ack:
             self = .ack(Ack(document: try document(), sequence: try reader.uvarint(), version: try VersionVector(reading: &reader)))
         case .presence:
@@ -96,6 +115,18 @@ extension Message {
             let raw = try reader.uvarint()
             let code = UInt16(exactly: raw).flatMap(SyncError.Code.init(rawValue:)) ?? .internalError
             self = .error(SyncError(code, try string()))
+        case .document:
+            self = .document(try DocumentHeader(reading: &reader))
+        case .caughtUp:
+            self = .caughtUp(try CaughtUp(reading: &reader))
+        case .listDevices:
+            self = .listDevices
+        case .devices:
+            var devices: [DeviceStatus] = []
+            for _ in 0..<(try reader.count(minimumBytes: 6)) { devices.append(try DeviceStatus(reading: &reader)) }
+            self = .devices(devices)
+        case .signOutOthers:
+            self = .signOutOthers
         }
     }
 }

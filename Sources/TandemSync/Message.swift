@@ -16,6 +16,17 @@ public enum Message: Sendable, Equatable {
     case presence(Presence)
     /// Either way: what failed. A fatal error is followed by closing the connection.
     case error(SyncError)
+    /// Either way: a document's metadata (type, name, tombstone), sent before its first changes.
+    case document(DocumentHeader)
+    /// Relay → device: every delta the subscription asked for is sent; what the relay holds.
+    case caughtUp(CaughtUp)
+    /// Device → relay: asks for the account's devices (answered with `devices`).
+    case listDevices
+    /// Relay → device: the account's devices, with last seen and presence.
+    case devices([DeviceStatus])
+    /// Device → relay: "sign out everywhere else"; every other token of the account is revoked
+    /// (answered with `devices`).
+    case signOutOthers
 
     /// The type byte in the frame header.
     public var type: MessageType {
@@ -27,6 +38,11 @@ public enum Message: Sendable, Equatable {
         case .ack: .ack
         case .presence: .presence
         case .error: .error
+        case .document: .document
+        case .caughtUp: .caughtUp
+        case .listDevices: .listDevices
+        case .devices: .devices
+        case .signOutOthers: .signOutOthers
         }
     }
 }
@@ -40,6 +56,11 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case ack = 5
     case presence = 6
     case error = 7
+    case document = 8
+    case caughtUp = 9
+    case listDevices = 10
+    case devices = 11
+    case signOutOthers = 12
 }
 
 /// Client → relay: the first message of a session.
@@ -102,11 +123,14 @@ public struct Changes: Sendable, Equatable {
     public var sequence: UInt64
     /// The encoded ``ChangeSet`` (its own envelope: checksummed, zstd above a threshold).
     public var changeSet: [UInt8]
+    /// Device names of the authors whose changes the set holds, for history ("edited on iPhone").
+    public var authors: [Author]
 
-    public init(document: DocumentID, sequence: UInt64, changeSet: [UInt8]) {
+    public init(document: DocumentID, sequence: UInt64, changeSet: [UInt8], authors: [Author] = []) {
         self.document = document
         self.sequence = sequence
         self.changeSet = changeSet
+        self.authors = authors
     }
 }
 

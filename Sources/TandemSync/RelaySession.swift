@@ -25,7 +25,13 @@ public struct RelaySession: Sendable {
         /// Send the client the deltas it lacks (through ``deliver(document:changeSet:)``).
         case subscribe(Subscribe)
         /// Commit these changes, then call ``committed(document:sequence:version:)``.
-        case apply(document: DocumentID, sequence: UInt64, changes: ChangeSet)
+        case apply(document: DocumentID, sequence: UInt64, changes: ChangeSet, authors: [Author])
+        /// Create the document from this header when it is unknown (and record a tombstone).
+        case document(DocumentHeader)
+        /// Answer with the account's devices (``devices(_:)``).
+        case listDevices
+        /// Revoke every other token of the account, then answer with ``devices(_:)``.
+        case signOutOthers
         /// The client committed a frame this side sent.
         case acknowledged(Ack)
         /// Fan this presence out to the account's other devices.
@@ -62,12 +68,19 @@ public struct RelaySession: Sendable {
             return [.subscribe(subscribe)]
         case (.open, .changes(let changes)):
             do {
-                return [.apply(document: changes.document, sequence: changes.sequence, changes: try ChangeSet(encoded: changes.changeSet))]
+                return [.apply(document: changes.document, sequence: changes.sequence, changes: try ChangeSet(encoded: changes.changeSet),
+                    authors: changes.authors)]
             } catch {
                 return fail(SyncError(.invalidChanges, "changes for \(changes.document) do not decode: \(error.message)"))
             }
         case (.open, .ack(let ack)):
             return [.acknowledged(ack)]
+        case (.open, .document(let header)):
+            return [.document(header)]
+        case (.open, .listDevices):
+            return [.listDevices]
+        case (.open, .signOutOthers):
+            return [.signOutOthers]
         case (.open(_, let device, _), .presence(let presence)):
             guard presence.device == device else {
                 return fail(SyncError(.protocolViolation, "presence must describe the session's own device"))
@@ -107,12 +120,40 @@ public struct RelaySession: Sendable {
         return [.send(FrameCodec.encode(.error(error)))]
     }
 
-    /// Sends the client a delta. Returns the frame's sequence number with the actions.
-    public mutating func deliver(document: DocumentID, changeSet: [UInt8]) -> (sequence: UInt64, actions: [Action]) {
+    /// Tells the client about a failure that does not end the session (a limit, a refused
+    /// document, a transient relay failure).
+    public mutating func report(_ error: SyncError) -> [Action] {
+        guard case .open = state else { return [] }
+        return [.send(FrameCodec.encode(.error(error)))]
+    }
+
+    /// Sends the client a delta, with the device names of its authors. Returns the frame's
+    /// sequence number with the actions.
+    public mutating func deliver(document: DocumentID, changeSet: [UInt8], authors: [Author] = []) -> (sequence: UInt64, actions: [Action]) {
         guard case .open = state else { return (0, []) }
         let sequence = nextSequence
         nextSequence += 1
-        return (sequence, [.send(FrameCodec.encode(.changes(Changes(document: document, sequence: sequence, changeSet: changeSet))))])
+        let changes = Changes(document: document, sequence: sequence, changeSet: changeSet, authors: authors)
+        return (sequence, [.send(FrameCodec.encode(.changes(changes)))])
+    }
+
+    /// Sends the client a document's metadata (before its first changes, or a new tombstone).
+    public mutating func describe(_ header: DocumentHeader) -> [Action] {
+        guard case .open = state else { return [] }
+        return [.send(FrameCodec.encode(.document(header)))]
+    }
+
+    /// Ends a subscription's catch-up: every delta it asked for is sent; `documents` is what
+    /// the relay holds.
+    public mutating func caughtUp(_ documents: [CaughtUp.Entry]) -> [Action] {
+        guard case .open = state else { return [] }
+        return [.send(FrameCodec.encode(.caughtUp(CaughtUp(documents: documents))))]
+    }
+
+    /// Sends the account's device list.
+    public mutating func devices(_ devices: [DeviceStatus]) -> [Action] {
+        guard case .open = state else { return [] }
+        return [.send(FrameCodec.encode(.devices(devices)))]
     }
 
     /// Tells the client about another device's presence.

@@ -29,4 +29,13 @@ import TandemSync
         #expect(Array(frame[53...]) == Self.bytes("03 01 ef cd ab 89 67 45 23 01 10 32 54 76 98 ba dc fe 05"))
         #expect(try FrameCodec.decode(frame) == ack)
     }
+
+    @Test func documentHeaderMatchesTheSpec() throws {
+        let header = Message.document(DocumentHeader(document: DocumentID("00000000-0000-4000-8000-000000000001")!, type: "project",
+            name: "Trip", created: 1_795_000_000_000, deleted: nil))
+        let frame = FrameCodec.encode(header)
+        #expect(Array(frame[0..<16]) == Self.bytes("54 01 08 00 39 00 00 00 39 00 00 00 ac 60 f6 2f"))
+        #expect(Array(frame[53...]) == Self.bytes("07 70 72 6f 6a 65 63 74 04 54 72 69 70 80 f8 b2 e5 bd 68 00"))
+        #expect(try FrameCodec.decode(frame) == header)
+    }
 }

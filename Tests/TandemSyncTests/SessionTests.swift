@@ -110,7 +110,7 @@ import TandemCRDT
         // Deliver each frame twice, in reverse order.
         for (index, frame) in (toRelay + toRelay).reversed() {
             for action in relaySessions[index].receive(frame) {
-                guard case .apply(let document, let sequence, let changes) = action else { continue }
+                guard case .apply(let document, let sequence, let changes, _) = action else { continue }
                 try relayDocument.apply(changes)
                 let acks = relaySessions[index].committed(document: document, sequence: sequence, version: relayDocument.version)
                 #expect(clients[index].receive(Self.frames(acks)[0]).count == 1)
@@ -121,7 +121,7 @@ import TandemCRDT
             let delta = relayDocument.changes(since: documents[index].version).encoded()
             let (_, actions) = relaySessions[index].deliver(document: Self.document, changeSet: delta)
             for action in clients[index].receive(Self.frames(actions)[0]) {
-                if case .apply(_, _, let changes) = action { try documents[index].apply(changes) }
+                if case .apply(_, _, let changes, _) = action { try documents[index].apply(changes) }
             }
         }
         #expect(phone.toJSON() == laptop.toJSON())

@@ -1,0 +1,80 @@
+import TandemClient
+import TandemCRDT
+import TandemStore
+
+/// The latency half of `tandem relay soak`: one device edits, the other receives; the time from
+/// the edit call to the other device's commit, over many edits one after another.
+struct LatencyBenchmark {
+    let relayURL: String
+    let dataDirectory: String
+    let storeDirectory: String
+    let edits: Int
+
+    func run() async throws {
+        let directory = try CommandFailure.context { () throws(StoreError) in try RelayDirectory.open(dataDirectory: dataDirectory) }
+        func client(_ name: String) throws -> SyncClient {
+            let token = try CommandFailure.context { () throws(StoreError) in try directory.issueToken(account: "latency", deviceName: name).token }
+            let configuration = try SyncClientConfiguration(relayURL: relayURL, token: token)
+            return try CommandFailure.context { () throws(StoreError) in
+                try SyncClient(storePath: "\(storeDirectory)/latency-\(name).tandem", deviceName: name, configuration: configuration)
+            }
+        }
+        let sender = try client("sender")
+        let receiver = try client("receiver")
+        let document = try await sender.withStore { store throws(StoreError) in try store.createDocument(json: ["caption": ""]) }
+        let (arrivals, arrived) = AsyncStream.makeStream(of: DocumentID.self)
+        await receiver.setChangeHandler { arrived.yield($0) }
+        let running = [sender, receiver].map { client in Task { try await client.run() } }
+        guard await waitUntil(timeout: .seconds(30), {
+            let synced = await sender.status == .synced
+            let received = await receiver.status == .synced
+            let count = try? await receiver.withStore { store throws(StoreError) in try store.list().count }
+            return synced && received && count == 1
+        }) else {
+            throw CommandFailure.report("the latency devices did not sync", exitCode: .failure)
+        }
+        let replica = await sender.device.id
+        var iterator = arrivals.makeAsyncIterator()
+        var samples: [Duration] = []
+        for index in 0..<(edits + 20) {
+            let start = ContinuousClock.now
+            let target = try await sender.withStore { store throws(StoreError) in
+                try store.edit(document) { doc throws(TandemCRDTError) in
+                    let caption = ContainerID.root.child("caption", .text)
+                    try doc.insert("x", at: doc.length(of: caption), in: caption)
+                }
+                return try store.version(document)[replica]
+            }
+            while true {
+                guard await iterator.next() != nil else { throw CommandFailure.report("the receiver stopped", exitCode: .failure) }
+                let held = try await receiver.withStore { store throws(StoreError) in try store.version(document)[replica] }
+                if held >= target { break }
+            }
+            // The first edits warm up caches and connections; they are not measured.
+            if index >= 20 { samples.append(ContinuousClock.now - start) }
+        }
+        samples.sort()
+        func percentile(_ fraction: Double) -> Duration { samples[min(samples.count - 1, Int(Double(samples.count) * fraction))] }
+        print("latency: \(samples.count) edits, edit on one device to commit on the other: p50 \(format(percentile(0.5))), "
+            + "p99 \(format(percentile(0.99))), max \(format(samples.last ?? .zero))")
+        for client in [sender, receiver] { await client.stop() }
+        for task in running { _ = try? await task.value }
+    }
+}
+
+/// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
+func waitUntil(timeout: Duration, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
+
+/// A duration in milliseconds with one decimal, or seconds above 10 s.
+func format(_ duration: Duration) -> String {
+    let milliseconds = Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
+    if milliseconds >= 10_000 { return "\(Int(milliseconds / 1_000)) s" }
+    return "\(Double(Int(milliseconds * 10)) / 10) ms"
+}

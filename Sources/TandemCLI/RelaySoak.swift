@@ -1,0 +1,61 @@
+import ArgumentParser
+import Glibc
+import TandemClient
+import TandemCRDT
+import TandemStore
+
+/// `tandem relay soak` (hidden; `make soak`): a load test and a latency benchmark against a
+/// relay child process on loopback. Not a test: it prints numbers.
+struct RelaySoak: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soak",
+        abstract: "Load-test a relay, then measure edit-to-other-device latency.",
+        discussion: """
+            Load: --shared-clients devices on one account plus --accounts accounts with one device \
+            each, all editing for --seconds, then waiting until everything converged. Latency: two \
+            devices on one account; p50 and p99 of --latency-edits edits from one to the other. The \
+            load generator's stores go to --client-stores (tmpfs by default, so the generator's \
+            fsyncs do not compete with the relay's); the relay and the latency devices use the disk.
+            """,
+        shouldDisplay: false)
+
+    @Option(help: "How long the devices keep editing.")
+    var seconds = 30
+
+    @Option(help: "Devices on the shared account.")
+    var sharedClients = 100
+
+    @Option(help: "Accounts with one device each.")
+    var accounts = 100
+
+    @Option(help: "Edits per second per device during the load.")
+    var editsPerSecond = 1.0
+
+    @Option(help: "Documents of the shared account.")
+    var sharedDocuments = 8
+
+    @Option(help: "Edits measured by the latency benchmark (0 skips it).")
+    var latencyEdits = 1_000
+
+    @Option(help: ArgumentHelp("Where the load generator's stores go.", valueName: "dir"))
+    var clientStores = "/dev/shm"
+
+    func run() async throws {
+        let folder = try TemporaryDirectory(prefix: "tandem-soak")
+        defer { folder.remove() }
+        let relay = try ChildRelay(dataDirectory: folder.path + "/relay",
+            arguments: ["--max-connections-per-account", String(max(256, sharedClients * 2)), "--changes-per-second", "1000"])
+        defer { relay.stop() }
+        print("relay \(relay.url) (pid \(relay.pid)), data in \(folder.path)/relay")
+        if sharedClients + accounts > 0 {
+            let storeFolder = try TemporaryDirectory(prefix: "tandem-soak-clients", in: clientStores)
+            defer { storeFolder.remove() }
+            try await SoakLoad(relay: relay, dataDirectory: folder.path + "/relay", storeDirectory: storeFolder.path, seconds: seconds,
+                sharedClients: sharedClients, accounts: accounts, editsPerSecond: editsPerSecond, sharedDocuments: sharedDocuments).run()
+        }
+        if latencyEdits > 0 {
+            try await LatencyBenchmark(relayURL: relay.url, dataDirectory: folder.path + "/relay", storeDirectory: folder.path,
+                edits: latencyEdits).run()
+        }
+    }
+}

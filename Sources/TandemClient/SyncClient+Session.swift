@@ -1,0 +1,226 @@
+import TandemCRDT
+import TandemStore
+import TandemSync
+
+extension SyncClient {
+    /// Runs `body` on the open link's session and performs the actions it returns.
+    func session(_ body: (inout ClientSession) -> [ClientSession.Action]) {
+        guard link != nil else { return }
+        let actions = body(&link!.session)
+        perform(actions)
+    }
+
+    /// Handles frames from the relay, in order. Consecutive `changes` frames of one document
+    /// are committed in one transaction and each acknowledged after it.
+    func receive(_ frames: [[UInt8]]) {
+        var actions: [ClientSession.Action] = []
+        for frame in frames {
+            if let sizes = FrameCodec.sizes(of: frame) {
+                traffic.framesReceived += 1
+                traffic.bytesReceived += sizes.wire
+                traffic.rawBytesReceived += sizes.raw
+            }
+            guard link != nil else { break }
+            actions += link!.session.receive(frame)
+        }
+        perform(actions)
+    }
+
+    func perform(_ actions: [ClientSession.Action]) {
+        var index = 0
+        while index < actions.count {
+            guard case .apply(let document, let sequence, let changes, let authors) = actions[index] else {
+                perform(actions[index])
+                index += 1
+                continue
+            }
+            var run = [RemoteChanges(sequence: sequence, changes: changes, authors: authors)]
+            index += 1
+            while index < actions.count, case .apply(document, let sequence, let changes, let authors) = actions[index] {
+                run.append(RemoteChanges(sequence: sequence, changes: changes, authors: authors))
+                index += 1
+            }
+            applyRemote(document: document, run)
+        }
+    }
+
+    private func perform(_ action: ClientSession.Action) {
+        switch action {
+        case .send(let frame):
+            send(frame)
+        case .opened(let welcome):
+            opened(welcome)
+        case .apply(let document, let sequence, let changes, let authors):
+            applyRemote(document: document, [RemoteChanges(sequence: sequence, changes: changes, authors: authors)])
+        case .document(let header):
+            receiveHeader(header)
+        case .caughtUp(let caughtUp):
+            receiveCaughtUp(caughtUp)
+        case .acknowledged(let ack):
+            acknowledged(ack)
+        case .presence(let presence):
+            if presence.online { peers[presence.device] = presence } else { peers[presence.device] = nil }
+        case .devices(let devices):
+            let waiters = deviceListWaiters
+            deviceListWaiters = []
+            for waiter in waiters { waiter.resume(returning: .success(devices)) }
+        case .failed(let error):
+            failed(error)
+        case .close:
+            closeLink()
+        }
+    }
+
+    func send(_ frame: [UInt8]) {
+        guard let link, !link.closing else { return }
+        if let sizes = FrameCodec.sizes(of: frame) {
+            traffic.framesSent += 1
+            traffic.bytesSent += sizes.wire
+            traffic.rawBytesSent += sizes.raw
+        }
+        link.outbound.yield(.frame(frame))
+    }
+
+    func closeLink() {
+        guard link != nil, !link!.closing else { return }
+        link!.closing = true
+        link!.outbound.yield(.close)
+    }
+
+    private func opened(_ welcome: Welcome) {
+        link?.maximumFrameBytes = min(configuration.maximumFrameBytes, Int(welcome.maximumFrameBytes))
+        link?.welcomed = true
+        subscribeAll()
+    }
+
+    /// Subscribes to every document of the account, telling the relay what this device holds.
+    func subscribeAll() {
+        do {
+            let held = try store.versions().map { DocumentVersion(document: $0.id, version: $0.version) }
+            link?.caughtUp = false
+            session { $0.subscribe(held, allDocuments: true) }
+        } catch {
+            storeFailed(error)
+        }
+    }
+
+    /// One `changes` frame from the relay.
+    struct RemoteChanges {
+        let sequence: UInt64
+        let changes: ChangeSet
+        let authors: [Author]
+    }
+
+    /// Commits frames of one document in one transaction, then acknowledges each.
+    private func applyRemote(document: DocumentID, _ frames: [RemoteChanges]) {
+        var suggested: [ReplicaID: String] = [:]
+        for author in frames.flatMap(\.authors) where author.deviceName.unicodeScalars.count <= 64 {
+            suggested[author.replica] = author.deviceName
+        }
+        do {
+            let result = try store.apply(frames.map(\.changes), to: document, authors: suggested)
+            for frame in frames {
+                learn(frame.changes.version, of: document)
+                session { $0.committed(document: document, sequence: frame.sequence, version: result.version) }
+            }
+            if result.pending > 0 {
+                // Changes whose dependencies did not arrive were not saved: ask for the delta again.
+                link?.caughtUp = false
+                session { $0.subscribe([DocumentVersion(document: document, version: result.version)], allDocuments: false) }
+            }
+            if result.applied > 0 { changeHandler?(document) }
+        } catch where error.code == .notFound {
+            // The relay sent changes of a document whose header this device missed: start over.
+            subscribeAll()
+        } catch {
+            storeFailed(error)
+        }
+    }
+
+    private func receiveHeader(_ header: DocumentHeader) {
+        do {
+            try store.receiveDocument(id: header.document, type: header.type, name: header.name, created: header.created,
+                deleted: header.deleted)
+            link?.relayDocuments.insert(header.document)
+            if header.deleted != nil { link?.relayDeleted.insert(header.document) }
+        } catch {
+            storeFailed(error)
+        }
+    }
+
+    private func receiveCaughtUp(_ caughtUp: CaughtUp) {
+        guard link != nil else { return }
+        for entry in caughtUp.documents {
+            learn(entry.version, of: entry.document)
+            link!.relayDocuments.insert(entry.document)
+            if entry.deleted { link!.relayDeleted.insert(entry.document) }
+        }
+        link!.caughtUp = true
+        pushAll()
+        updateStatus()
+    }
+
+    private func acknowledged(_ ack: Ack) {
+        guard link != nil else { return }
+        let flight = link!.inFlight.removeValue(forKey: ack.sequence)
+        learn(ack.version, of: ack.document)
+        acknowledged[ack.document] = (acknowledged[ack.document] ?? VersionVector()).merged(with: ack.version)
+        do {
+            try store.acknowledge(ack.document, version: ack.version)
+        } catch {
+            storeFailed(error)
+        }
+        if let flight, !ack.version.includes(flight.target) {
+            // The relay kept only part of the frame (a dependency it lacked): send the rest.
+            let attempts = link!.resends[ack.document, default: 0] + 1
+            link!.resends[ack.document] = attempts
+            if attempts <= 3 { push(ack.document) } else { status = .error("the relay keeps refusing changes of document \(ack.document)") }
+        } else {
+            link!.resends[ack.document] = nil
+        }
+        updateStatus()
+    }
+
+    private func failed(_ error: SyncError) {
+        switch error.code {
+        case .unauthorized:
+            fatal = SyncClientError(.unauthorized, "the relay refused the token: \(error.message)")
+            status = .error(error.message)
+        case .rateLimited:
+            // The relay dropped a frame without saying which: pause, then send everything unacknowledged again.
+            link?.pausedUntil = .now + .seconds(1)
+        case .unknownDocument:
+            link?.relayDocuments.removeAll()
+            link?.inFlight.removeAll()
+            pushAll()
+        default:
+            status = .error(error.message)
+        }
+    }
+
+    /// Records that the relay holds at least `version` of `document`.
+    private func learn(_ version: VersionVector, of document: DocumentID) {
+        // Computed before the assignment: `link?.x = f(link)` would read `link` while writing it.
+        let merged = (link?.relayVersions[document] ?? VersionVector()).merged(with: version)
+        link?.relayVersions[document] = merged
+    }
+
+    func storeFailed(_ error: StoreError) {
+        status = .error("the local store failed: \(error.message)")
+    }
+
+    /// Decides between syncing and synced; a one-shot sync closes once synced.
+    func updateStatus() {
+        guard fatal == nil, let link, link.isOpen else { return }
+        guard link.caughtUp, link.inFlight.isEmpty, link.pausedUntil == nil, (try? store.outbox().isEmpty) == true else {
+            if case .error = status { return }
+            status = .syncing
+            return
+        }
+        status = .synced
+        if link.closeWhenSynced {
+            reachedSynced = true
+            closeLink()
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import TandemCRDT
+import TandemStore
+import TandemSync
+
+extension AccountStore {
+    /// Queues a device's changes for the next commit. Every request that arrives while a commit
+    /// runs joins the one after it (group commit: one fsync for many devices' frames); each is
+    /// acknowledged with the relay's new version after that commit and sent to the other devices
+    /// that follow the document, in arrival order.
+    func apply(document: DocumentID, sequence: UInt64, changes: ChangeSet, authors: [Author], from connection: RelayConnection) {
+        pending.append(PendingApply(document: document, sequence: sequence, changes: changes, authors: authors, connection: connection))
+        guard pending.count == 1 else { return }
+        // Runs on this actor after the jobs already queued, so their changes join this commit.
+        Task { self.commitPending() }
+    }
+
+    private func commitPending() {
+        let batch = pending
+        pending = []
+        guard !batch.isEmpty else { return }
+        let started = ContinuousClock.now
+        var outcomes: [Result<Applied, SyncError>] = []
+        do {
+            try store.batch { () throws(StoreError) in
+                for request in batch { outcomes.append(apply(request)) }
+            }
+        } catch {
+            outcomes = batch.map { _ in .failure(SyncError(.internalError, "the relay could not save changes; retry later")) }
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        for (request, outcome) in zip(batch, outcomes) {
+            switch outcome {
+            case .failure(let failure):
+                request.connection.perform { $0.rejected(document: request.document, sequence: request.sequence, error: failure) }
+            case .success(let applied):
+                metrics.applied(changes: applied.result.applied, operations: applied.result.operations, seconds: seconds)
+                request.connection.perform { $0.committed(document: request.document, sequence: request.sequence, version: applied.result.version) }
+                if let delta = applied.delta {
+                    for other in followers(of: request.document, besides: request.connection) {
+                        other.perform { $0.deliver(document: request.document, changeSet: delta.bytes, authors: delta.authors).actions }
+                    }
+                }
+            }
+        }
+    }
+
+    /// What one request of a group commit saved, and the delta its followers get.
+    private struct Applied {
+        let result: ApplyResult
+        let delta: (bytes: [UInt8], authors: [Author])?
+    }
+
+    /// One request inside the group commit (a savepoint: its failure leaves the others). The
+    /// delta is taken at once, so it holds exactly what this request added.
+    private func apply(_ request: PendingApply) -> Result<Applied, SyncError> {
+        var suggested: [ReplicaID: String] = [:]
+        for author in request.authors where author.deviceName.unicodeScalars.count <= 64 { suggested[author.replica] = author.deviceName }
+        do {
+            let before = try store.version(request.document)
+            let result = try store.apply([request.changes], to: request.document, authors: suggested)
+            for (replica, name) in suggested where names[replica] == nil { names[replica] = name }
+            request.connection.follow(request.document)
+            var delta: (bytes: [UInt8], authors: [Author])?
+            if result.applied > 0, !followers(of: request.document, besides: request.connection).isEmpty {
+                let changes = try store.changes(of: request.document, since: before)
+                delta = (changes.encoded(), authors(of: changes))
+            }
+            return .success(Applied(result: result, delta: delta))
+        } catch {
+            let document = request.document
+            switch error.code {
+            case .notFound: return .failure(SyncError(.unknownDocument, "document \(document) is unknown here: send its header (a `document` frame) first"))
+            case .corrupt: return .failure(SyncError(.invalidChanges, "changes for \(document) do not apply: \(error.message)"))
+            default: return .failure(SyncError(.internalError, "the relay could not save changes for \(document); retry later"))
+            }
+        }
+    }
+
+    /// The sessions, other than `sender`, that follow `document`.
+    func followers(of document: DocumentID, besides sender: RelayConnection?) -> [RelayConnection] {
+        connections.values.filter { $0.id != sender?.id && ($0.subscription?.includes(document) ?? false) }
+    }
+
+    /// Sends what `document` gained since `before` to every session that follows it: for writes
+    /// that do not come from a device (the REST layer commits on this actor, then publishes).
+    func publish(_ document: DocumentID, since before: VersionVector) {
+        let sessions = followers(of: document, besides: nil)
+        guard !sessions.isEmpty, let delta = try? store.changes(of: document, since: before), !delta.isEmpty else { return }
+        let bytes = delta.encoded()
+        let deltaAuthors = authors(of: delta)
+        for session in sessions { session.perform { $0.deliver(document: document, changeSet: bytes, authors: deltaAuthors).actions } }
+    }
+
+    /// Answers a `subscribe`: the header of every document the device does not hold, the delta
+    /// of every document it lacks changes of, then `caughtUp` with the relay's versions.
+    func subscribe(_ request: Subscribe, from connection: RelayConnection) {
+        connection.subscribe(request)
+        let held: [DocumentInfo]
+        do {
+            held = try store.list(includeDeleted: true)
+        } catch {
+            connection.perform { $0.report(SyncError(.internalError, "the relay could not read the account's documents; retry later")) }
+            return
+        }
+        let requested = Dictionary(request.documents.map { ($0.document, $0.version) }, uniquingKeysWith: { first, _ in first })
+        var entries: [CaughtUp.Entry] = []
+        for info in held where request.allDocuments || requested[info.id] != nil {
+            let version: VersionVector
+            let delta: ChangeSet
+            do {
+                version = try store.version(info.id)
+                delta = try store.changes(of: info.id, since: requested[info.id] ?? VersionVector())
+            } catch {
+                continue
+            }
+            if requested[info.id] == nil || info.deleted != nil {
+                connection.perform { $0.describe(Self.header(of: info)) }
+            }
+            if !delta.isEmpty {
+                let bytes = delta.encoded()
+                let authors = self.authors(of: delta)
+                connection.perform { $0.deliver(document: info.id, changeSet: bytes, authors: authors).actions }
+            }
+            entries.append(CaughtUp.Entry(document: info.id, version: version, deleted: info.deleted != nil))
+        }
+        connection.perform { $0.caughtUp(entries) }
+    }
+}

@@ -1,0 +1,149 @@
+import HummingbirdWebSocket
+import NIOCore
+import TandemCRDT
+import TandemStore
+import TandemSync
+
+extension Relay {
+    /// Runs one device's sync session over a WebSocket until either side closes it: frames from
+    /// the device go through its ``RelaySession``; one writer task sends the queued frames in order.
+    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        let (frames, continuation) = AsyncStream.makeStream(of: RelayConnection.Outbound.self)
+        let connection = RelayConnection(id: makeConnectionID(), configuration: configuration, metrics: metrics, outbound: continuation)
+        metrics.connectionOpened()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.write(frames, to: outbound, for: connection) }
+            do {
+                for try await message in inbound.messages(maxSize: configuration.webSocketMessageLimit) {
+                    guard case .binary(let buffer) = message else {
+                        connection.close(with: SyncError(.malformedFrame, "sync frames travel as binary WebSocket messages, not text"))
+                        break
+                    }
+                    let frame = Array(buffer.readableBytesView)
+                    metrics.frame(frame, .inbound)
+                    for action in connection.perform({ $0.receive(frame) }) { await perform(action, on: connection) }
+                    if connection.isClosed { break }
+                }
+            } catch {
+                // The device went away or sent more than the WebSocket limit: the session ends.
+            }
+            if let credential = connection.credential {
+                await (try? accounts.store(for: credential.account))?.detach(connection)
+                try? await directory.recordSeen(device: credential.deviceID, replica: credential.replica, announcedName: credential.deviceName)
+            }
+            continuation.finish()
+            await group.waitForAll()
+        }
+        metrics.connectionClosed()
+    }
+
+    private func write(_ frames: AsyncStream<RelayConnection.Outbound>, to outbound: WebSocketOutboundWriter, for connection: RelayConnection) async {
+        var failed = false
+        for await item in frames {
+            switch item {
+            case .frame(let frame):
+                connection.wrote(frame.count)
+                guard !failed else { continue }
+                do {
+                    try await outbound.writeBinaryMessage(ByteBuffer(bytes: frame))
+                    metrics.frame(frame, .outbound)
+                } catch {
+                    failed = true
+                }
+            case .close:
+                if !failed { try? await outbound.close(.normalClosure, reason: nil) }
+                failed = true
+            }
+        }
+    }
+
+    /// Performs one action of a session (everything but sending frames and closing, which the
+    /// connection does itself).
+    private func perform(_ action: RelaySession.Action, on connection: RelayConnection) async {
+        switch action {
+        case .authenticate(let hello):
+            await authenticate(hello, on: connection)
+        case .subscribe(let request):
+            guard let store = await store(of: connection) else { return }
+            await store.subscribe(request, from: connection)
+        case .apply(let document, let sequence, let changes, let authors):
+            guard connection.allowChanges() else {
+                let limit = Int(configuration.changesPerSecond)
+                connection.perform {
+                    $0.report(SyncError(.rateLimited, "more than \(limit) changes frames per second from this device; frame \(sequence) was not saved, send it again later"))
+                }
+                return
+            }
+            guard let store = await store(of: connection) else { return }
+            await store.apply(document: document, sequence: sequence, changes: changes, authors: authors, from: connection)
+        case .document(let header):
+            guard let store = await store(of: connection) else { return }
+            await store.receiveDocument(header, from: connection)
+        case .presence(let presence):
+            guard let store = await store(of: connection) else { return }
+            await store.presence(presence, from: connection)
+        case .listDevices:
+            await sendDevices(to: connection)
+        case .signOutOthers:
+            guard let credential = connection.credential else { return }
+            do {
+                _ = try await signOutOthers(keeping: credential.deviceID)
+                await sendDevices(to: connection)
+            } catch {
+                connection.perform { $0.report(SyncError(.internalError, "signing the other devices out failed; retry later")) }
+            }
+        case .acknowledged, .send, .close:
+            break
+        }
+    }
+
+    private func authenticate(_ hello: Hello, on connection: RelayConnection) async {
+        let record: RelayDeviceRecord?
+        do {
+            record = try await directory.authenticate(token: hello.token)
+        } catch {
+            metrics.sessionRefused()
+            connection.perform { $0.refused(SyncError(.internalError, "the relay could not check the token; retry later")) }
+            return
+        }
+        guard let record else {
+            metrics.sessionRefused()
+            connection.perform { $0.refused(SyncError(.unauthorized, "the token is unknown or revoked; ask for a new one (`tandem relay token create`)")) }
+            return
+        }
+        connection.setCredential(RelayConnection.Credential(account: record.account, deviceID: record.id,
+            deviceName: hello.deviceName, replica: hello.device))
+        let store: AccountStore
+        do {
+            store = try await accounts.store(for: record.account)
+        } catch {
+            metrics.sessionRefused()
+            connection.perform { $0.refused(SyncError(.internalError, "the relay could not open the account's store; retry later")) }
+            return
+        }
+        guard await store.attach(connection, limit: configuration.maximumConnectionsPerAccount) else {
+            metrics.sessionRefused()
+            let limit = configuration.maximumConnectionsPerAccount
+            connection.perform { $0.refused(SyncError(.tooManyConnections, "the account has \(limit) devices connected already (the limit); close one and retry")) }
+            return
+        }
+        connection.perform { $0.authenticated(account: record.account) }
+        await store.announceArrival(of: connection)
+        try? await directory.recordSeen(device: record.id, replica: hello.device, announcedName: hello.deviceName)
+    }
+
+    private func store(of connection: RelayConnection) async -> AccountStore? {
+        guard let account = connection.credential?.account else { return nil }
+        return await accounts.openStore(for: account)
+    }
+
+    private func sendDevices(to connection: RelayConnection) async {
+        guard let credential = connection.credential else { return }
+        do {
+            let devices = try await deviceList(account: credential.account, current: credential.deviceID)
+            connection.perform { $0.devices(devices) }
+        } catch {
+            connection.perform { $0.report(SyncError(.internalError, "the relay could not list the devices; retry later")) }
+        }
+    }
+}

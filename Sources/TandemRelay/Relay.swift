@@ -1,0 +1,79 @@
+import Synchronization
+public import TandemStore
+public import TandemSync
+
+/// The relay: a peer that stores and forwards. It keeps one store per account and the relay
+/// database, runs each device's sync session, and answers the HTTP API. ``RelayServer`` puts it
+/// on the network; the REST layer (`/api/projects`) builds on ``accounts`` and ``authenticate(bearer:)``.
+public final class Relay: Sendable {
+    /// Where it keeps its data and its limits.
+    public let configuration: RelayConfiguration
+    /// Counters for `GET /metrics`.
+    public let metrics = RelayMetrics()
+    let directory: DirectoryService
+    let accounts: AccountRegistry
+    let storage: StorageThreads
+    private let nextConnectionID = Atomic<UInt64>(1)
+
+    /// Opens the relay's data folder (creating it when missing).
+    /// - Throws: the store's errors when the relay database cannot be opened.
+    public init(configuration: RelayConfiguration) throws(StoreError) {
+        self.configuration = configuration
+        storage = StorageThreads(count: configuration.storageThreads)
+        directory = try DirectoryService(dataDirectory: configuration.dataDirectory, loop: storage.loop(for: "relay directory"))
+        accounts = AccountRegistry(dataDirectory: configuration.dataDirectory, storage: storage, metrics: metrics)
+    }
+
+    /// A new connection id.
+    func makeConnectionID() -> UInt64 {
+        nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+
+    /// The device a bearer token (`Authorization: Bearer TOKEN`) belongs to, or nil when it is
+    /// unknown or revoked.
+    public func authenticate(bearer token: String) async -> RelayDeviceRecord? {
+        try? await directory.authenticate(token: token)
+    }
+
+    /// The account's devices with last seen and presence; `current` marks the caller.
+    public func deviceList(account: String, current deviceID: Int64?) async throws(StoreError) -> [DeviceStatus] {
+        let records = try await directory.devices(account: account)
+        let attached = await accounts.openStore(for: account)?.attachedConnections() ?? []
+        return records.map { record in
+            let sessions = attached.filter { $0.credential?.deviceID == record.id }
+            let presence = sessions.compactMap(\.presence).first
+            let online = !sessions.isEmpty
+            return DeviceStatus(deviceName: record.name, replica: sessions.first?.credential?.replica ?? record.replica,
+                lastSeen: online ? SystemClock.milliseconds() : record.lastSeen, online: online, document: presence?.document,
+                detail: presence?.detail ?? "", isCurrent: record.id == deviceID)
+        }
+    }
+
+    /// "Sign out everywhere else": revokes every other token of the device's account and closes
+    /// their sessions at once. Returns the devices signed out.
+    public func signOutOthers(keeping deviceID: Int64) async throws(StoreError) -> [RelayDeviceRecord] {
+        let revoked = try await directory.revokeOthers(keeping: deviceID)
+        if let account = revoked.first?.account, let store = await accounts.openStore(for: account) {
+            await store.close(devices: Set(revoked.map(\.id)), with: Relay.signedOut)
+        }
+        return revoked
+    }
+
+    /// Closes the sessions whose tokens were revoked (by `tandem relay token revoke`, which may
+    /// run in another process).
+    func sweepRevocations() async {
+        for store in await accounts.all() {
+            let ids = await store.attachedConnections().compactMap(\.credential?.deviceID)
+            guard !ids.isEmpty, let valid = try? await directory.validDevices(among: ids) else { continue }
+            let revoked = Set(ids).subtracting(valid)
+            if !revoked.isEmpty { await store.close(devices: revoked, with: Relay.signedOut) }
+        }
+    }
+
+    static let signedOut = SyncError(.unauthorized, "this device was signed out (its token was revoked); sign in again with a new token")
+
+    /// Stops the storage threads; call after the server stopped.
+    public func shutdown() async {
+        await storage.shutdown()
+    }
+}

@@ -1,0 +1,26 @@
+/// The relay database's schema (`Specs/relay.md`, "Data layout"): accounts, and one row per
+/// device, which is one bearer token. Tokens are stored only as their SHA-256.
+enum RelaySchema {
+    static let version1 = """
+        CREATE TABLE accounts (
+            name    TEXT PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+            created INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE devices (
+            id             INTEGER PRIMARY KEY,
+            account        TEXT NOT NULL REFERENCES accounts (name),
+            name           TEXT,
+            token_hash     BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+            created        INTEGER NOT NULL,
+            revoked        INTEGER,
+            replica        TEXT CHECK (replica IS NULL OR length(replica) = 32),
+            announced_name TEXT,
+            last_seen      INTEGER
+        );
+        CREATE INDEX devices_by_account ON devices (account, id);
+        """
+
+    /// Every migration's script, in order; index `i` yields schema version `i + 1`.
+    static let scripts = [version1]
+}

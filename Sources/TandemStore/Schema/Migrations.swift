@@ -1,0 +1,54 @@
+/// Ordered schema migrations, tracked in `PRAGMA user_version`.
+///
+/// Migration `n` turns schema `n - 1` into schema `n`; they run in one `BEGIN IMMEDIATE`
+/// transaction, so a crash leaves either the old schema or the new one, and two processes
+/// opening a new store at once migrate it exactly once.
+enum Migrations {
+    /// Every migration's script, in order; index `i` yields schema version `i + 1`.
+    static let scripts: [String] = [Schema.version1]
+
+    /// The schema version this build writes.
+    static var currentVersion: Int { scripts.count }
+
+    /// Brings the database to ``currentVersion``.
+    /// - Throws: `.unsupportedVersion` for a store written by a newer build.
+    static func migrate(_ database: Database) throws(StoreError) {
+        let before = try version(of: database)
+        if before > currentVersion { throw newer(before) }
+        if before == currentVersion { return }
+        try sqlite { () throws(DatabaseError) in try database.begin(.immediate) }
+        do throws(StoreError) {
+            // Another process may have migrated between the check and the lock.
+            let found = try version(of: database)
+            if found > currentVersion { throw newer(found) }
+            for index in found..<currentVersion {
+                try sqlite { () throws(DatabaseError) in try database.execute(scripts[index]) }
+            }
+            try sqlite { () throws(DatabaseError) in
+                try database.execute("PRAGMA user_version = \(currentVersion)")
+                try database.commit()
+            }
+        } catch {
+            database.rollback()
+            throw error
+        }
+    }
+
+    /// Checks that a store opened read-only has exactly this build's schema.
+    static func checkCurrent(_ database: Database) throws(StoreError) {
+        let found = try version(of: database)
+        if found > currentVersion { throw newer(found) }
+        guard found == currentVersion else {
+            throw StoreError(.unsupportedVersion, "the other store uses an older schema (\(found)); open it once with this tandem (for example `tandem doc list --store FILE`) to upgrade it, then retry")
+        }
+    }
+
+    private static func version(of database: Database) throws(StoreError) -> Int {
+        let text = try sqlite { () throws(DatabaseError) in try database.pragma("user_version") }
+        return Int(text ?? "0") ?? 0
+    }
+
+    private static func newer(_ found: Int) -> StoreError {
+        StoreError(.unsupportedVersion, "the store was written by a newer Tandem (schema \(found); this build reads up to \(currentVersion)); upgrade tandem to open it")
+    }
+}

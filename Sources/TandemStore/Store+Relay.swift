@@ -1,0 +1,83 @@
+public import TandemCRDT
+
+/// What a sync peer (the relay, or a device talking to it) needs beyond local editing: creating a
+/// document announced by the other side, and the versions and author names a delta travels with.
+extension Store {
+    /// One document's version, for a sync catch-up.
+    public struct DocumentVersionRecord: Hashable, Sendable {
+        /// The document.
+        public let id: DocumentID
+        /// Its version vector.
+        public let version: VersionVector
+        /// Whether it has a tombstone.
+        public let deleted: Bool
+    }
+
+    /// Makes sure the document another peer announced exists here, so its changes can be applied:
+    /// creates its row when missing (declaring an unknown type with the standard text fields)
+    /// and records its tombstone (a deletion anywhere deletes everywhere; the earliest wins).
+    /// One transaction.
+    /// - Returns: whether the document was created.
+    /// - Throws: `.invalidArgument` for a malformed type name.
+    @discardableResult
+    public func receiveDocument(id: DocumentID, type: String, name: String, created: Int64, deleted: Int64?) throws(StoreError) -> Bool {
+        guard let documentType = DocumentType(name: type) else {
+            throw StoreError(.invalidArgument, "the other side announced a document with a malformed type name")
+        }
+        return try write { () throws(StoreError) in
+            if let existing = try documentRow(id) {
+                if let deleted, existing.deleted.map({ deleted < $0 }) ?? true {
+                    try sqlite { () throws(DatabaseError) in
+                        try database.run("UPDATE documents SET deleted = ?1 WHERE id = ?2", [.integer(deleted), .text(id.uuidString)])
+                    }
+                    cache.remove(id)
+                }
+                return false
+            }
+            try insertType(documentType, replacing: false)
+            try sqlite { () throws(DatabaseError) in
+                try database.run("INSERT INTO documents (id, type, name, created, deleted) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    [.text(id.uuidString), .text(type), .text(name), .integer(created), .optionalInteger(deleted)])
+            }
+            return true
+        }
+    }
+
+    /// The version of every document, deleted ones included (what a sync peer tells the other
+    /// side it holds).
+    /// - Complexity: loads every document (from the cache, or its snapshot and tail).
+    public func versions() throws(StoreError) -> [DocumentVersionRecord] {
+        try read { () throws(StoreError) in
+            var records: [DocumentVersionRecord] = []
+            for row in try documentRows() {
+                let entry = try loaded(row.id, allowDeleted: true)
+                records.append(DocumentVersionRecord(id: row.id, version: entry.document.version, deleted: row.deleted != nil))
+            }
+            return records
+        }
+    }
+
+    /// The device name of every replica this store has seen, this device's included.
+    public func deviceNames() throws(StoreError) -> [ReplicaID: String] {
+        try read { () throws(StoreError) in
+            var names: [ReplicaID: String] = [:]
+            for replica in try replicas() { names[replica.id] = replica.deviceName }
+            names[device.id] = device.name
+            return names
+        }
+    }
+
+    /// The documents with local changes no remote has acknowledged, oldest change first.
+    public func documentsWithUnacknowledgedChanges() throws(StoreError) -> [DocumentID] {
+        var seen = Set<DocumentID>()
+        return try outbox().compactMap { seen.insert($0.document).inserted ? $0.document : nil }
+    }
+
+    /// The documents with a tombstone (a peer sends their headers so deletions spread).
+    public func deletedDocuments() throws(StoreError) -> [DocumentID] {
+        let rows = try sqlite { () throws(DatabaseError) in
+            try database.rows("SELECT id FROM documents WHERE deleted IS NOT NULL ORDER BY id") { $0.text(0) }
+        }
+        return rows.compactMap(DocumentID.init)
+    }
+}

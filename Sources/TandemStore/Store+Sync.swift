@@ -1,0 +1,116 @@
+public import TandemCRDT
+
+/// A local change no remote has acknowledged yet.
+public struct OutboxEntry: Hashable, Sendable {
+    /// The change row's position in this store's log.
+    public let seq: Int64
+    /// The document it belongs to.
+    public let document: DocumentID
+    /// Its op counters (this device's replica).
+    public let counters: Range<UInt32>
+    /// When it was queued, milliseconds since 1970.
+    public let queued: Int64
+}
+
+/// What applying received changes did.
+public struct ApplyResult: Hashable, Sendable {
+    /// Changes applied.
+    public var applied = 0
+    /// Changes already present, ignored.
+    public var duplicates = 0
+    /// Changes still waiting for missing dependencies (not saved).
+    public var pending = 0
+    /// Operations applied.
+    public var operations = 0
+    /// The rows saved, one per author.
+    public var saved: [SavedChange] = []
+    /// The document's version after the commit: the acknowledgement to send back.
+    public var version = VersionVector()
+}
+
+extension Store {
+    /// Applies changes received from elsewhere (the path sync and merge share) in one
+    /// transaction, and saves every change that became applicable. Changes whose dependencies
+    /// are still missing are not saved; the version this returns leaves them out, so a sender
+    /// that waits for this version as its acknowledgement sends them again.
+    ///
+    /// - Parameter authors: device names for replicas the store has not seen yet.
+    /// - Throws: `.notFound`, `.corrupt` (an invalid change; nothing is saved).
+    @discardableResult
+    public func apply(_ changes: [ChangeSet], to id: DocumentID, authors: [ReplicaID: String] = [:]) throws(StoreError) -> ApplyResult {
+        try write { () throws(StoreError) in
+            let entry = try loaded(id, allowDeleted: true)
+            let before = entry.document.version
+            var result = ApplyResult()
+            for set in changes {
+                do throws(TandemCRDTError) {
+                    let report = try entry.document.apply(set)
+                    result.applied += report.applied
+                    result.duplicates += report.duplicates
+                    result.operations += report.operations
+                } catch {
+                    throw StoreError(.corrupt, "received changes are invalid (\(error.code.rawValue)); nothing was saved")
+                }
+            }
+            result.saved = try persist(entry, since: before, authors: authors)
+            result.pending = entry.document.pendingChangeCount
+            result.version = entry.document.version
+            if result.pending > 0 {
+                // Pending changes live only in memory; reload from disk next time so the cached
+                // document matches the rows exactly.
+                cache.remove(id)
+            }
+            return result
+        }
+    }
+
+    /// Local changes no remote has acknowledged, oldest first.
+    public func outbox() throws(StoreError) -> [OutboxEntry] {
+        let rows = try sqlite { () throws(DatabaseError) in
+            try database.rows("""
+                SELECT o.seq, o.document, c.counter_start, c.counter_end, o.queued
+                FROM outbox o JOIN changes c ON c.seq = o.seq ORDER BY o.seq
+                """) { ($0.int64(0), $0.text(1), $0.int64(2), $0.int64(3), $0.int64(4)) }
+        }
+        var entries: [OutboxEntry] = []
+        for (seq, document, start, end, queued) in rows {
+            guard let id = DocumentID(document), 0 <= start, start < end, end <= Int64(UInt32.max) else {
+                throw StoreError(.corrupt, "an outbox entry is malformed; restore the store from an export")
+            }
+            entries.append(OutboxEntry(seq: seq, document: id, counters: UInt32(start)..<UInt32(end), queued: queued))
+        }
+        return entries
+    }
+
+    /// Removes from the outbox every local change of `id` that `version` (a remote's
+    /// acknowledged version) covers.
+    public func acknowledge(_ id: DocumentID, version: VersionVector) throws(StoreError) {
+        try write { () throws(StoreError) in
+            try sqlite { () throws(DatabaseError) in
+                try database.run("""
+                    DELETE FROM outbox WHERE document = ?1
+                        AND seq IN (SELECT seq FROM changes WHERE document = ?1 AND replica = ?2 AND counter_end <= ?3)
+                    """, [.text(id.uuidString), .text(device.id.description), .int(version[device.id])])
+            }
+        }
+    }
+
+    /// The sync state last saved for a remote (opaque to the store), or nil.
+    public func syncState(peer: String) throws(StoreError) -> [UInt8]? {
+        try sqlite { () throws(DatabaseError) in
+            try database.firstRow("SELECT state FROM peers WHERE id = ?1", [.text(peer)]) { $0.blob(0) }
+        }
+    }
+
+    /// Saves a remote's sync state (opaque to the store), replacing the previous one.
+    public func setSyncState(_ state: [UInt8], peer: String) throws(StoreError) {
+        try write { () throws(StoreError) in
+            try sqlite { () throws(DatabaseError) in
+                try database.run("""
+                    INSERT INTO peers (id, state, updated) VALUES (?1, ?2, ?3)
+                    ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated = excluded.updated
+                    """, [.text(peer), .blob(state), .integer(clock())])
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import TandemCRDT
+
+extension Store {
+    /// Runs several writes in one transaction: when `batch` returns, all of them are saved;
+    /// when it throws, none is. Each write inside still succeeds or fails as a whole (a
+    /// savepoint), so a caller may catch one failure and go on. One commit (one fsync) for many
+    /// changes is much faster than one transaction each.
+    public func batch<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        guard !readOnly else { throw StoreError(.io, "this store was opened for reading only") }
+        precondition(!database.isInTransaction, "Store batches do not nest")
+        try sqlite { () throws(DatabaseError) in try database.begin(.immediate) }
+        transactionReplicaNames.removeAll()
+        batchDepth += 1
+        defer { batchDepth -= 1 }
+        do throws(StoreError) {
+            let result = try body()
+            try sqlite { () throws(DatabaseError) in try database.commit() }
+            return result
+        } catch {
+            database.rollback()
+            cache.removeAll()
+            // A rename inside the batch was rolled back too.
+            if let stored = try? Store.readDevice(database) { device = stored }
+            throw error
+        }
+    }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction and commits; returns only after the
+    /// commit succeeded. On any failure everything rolls back, and cached documents (which may
+    /// hold the rolled-back edits) are dropped. Inside ``batch(_:)`` it runs in a savepoint.
+    func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        guard !readOnly else { throw StoreError(.io, "this store was opened for reading only") }
+        if batchDepth > 0 { return try savepoint(body) }
+        precondition(!database.isInTransaction, "Store writes do not nest")
+        try sqlite { () throws(DatabaseError) in try database.begin(.immediate) }
+        transactionReplicaNames.removeAll()
+        do throws(StoreError) {
+            let result = try body()
+            try sqlite { () throws(DatabaseError) in try database.commit() }
+            return result
+        } catch {
+            database.rollback()
+            cache.removeAll()
+            throw error
+        }
+    }
+
+    private func savepoint<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try sqlite { () throws(DatabaseError) in try database.run("SAVEPOINT write") }
+        do throws(StoreError) {
+            let result = try body()
+            try sqlite { () throws(DatabaseError) in try database.run("RELEASE write") }
+            return result
+        } catch {
+            _ = try? database.run("ROLLBACK TO write")
+            _ = try? database.run("RELEASE write")
+            cache.removeAll()
+            transactionReplicaNames.removeAll()
+            throw error
+        }
+    }
+
+    /// Runs `body` in a read transaction (one consistent view of the file while other
+    /// processes write), or inside the transaction already open.
+    func read<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        if database.isInTransaction { return try body() }
+        try sqlite { () throws(DatabaseError) in try database.begin(.deferred) }
+        do throws(StoreError) {
+            let result = try body()
+            try sqlite { () throws(DatabaseError) in try database.commit() }
+            return result
+        } catch {
+            database.rollback()
+            cache.removeAll()
+            throw error
+        }
+    }
+}
+
+/// The few most recently used documents, kept loaded between calls; each is brought up to
+/// date with the rows other processes committed before it is used.
+struct DocumentCache {
+    static let capacity = 8
+    private var entries: [LoadedDocument] = []
+
+    subscript(id: DocumentID) -> LoadedDocument? {
+        mutating get {
+            guard let index = entries.firstIndex(where: { $0.id == id }) else { return nil }
+            let entry = entries.remove(at: index)
+            entries.append(entry)
+            return entry
+        }
+    }
+
+    mutating func insert(_ entry: LoadedDocument) {
+        entries.removeAll { $0.id == entry.id }
+        entries.append(entry)
+        if entries.count > Self.capacity { entries.removeFirst() }
+    }
+
+    mutating func remove(_ id: DocumentID) {
+        entries.removeAll { $0.id == id }
+    }
+
+    mutating func removeAll() {
+        entries.removeAll()
+    }
+}

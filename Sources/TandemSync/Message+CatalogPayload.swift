@@ -1,0 +1,98 @@
+import TandemCRDT
+
+/// Payload layouts of `document`, `caughtUp` and `devices` (`Specs/sync-protocol.md`).
+extension ByteReader {
+    /// A string field of at most ``Message/maximumStringBytes``.
+    mutating func field() throws(TandemCRDTError) -> String {
+        let text = try string()
+        guard text.utf8.count <= Message.maximumStringBytes else { throw TandemCRDTError(.tooLarge, "string field too long") }
+        return text
+    }
+
+    mutating func documentID() throws(TandemCRDTError) -> DocumentID {
+        guard let id = DocumentID(try field()) else { throw TandemCRDTError(.malformed, "document id is not a UUID") }
+        return id
+    }
+
+    /// An optional document id: the empty string for none.
+    mutating func optionalDocumentID() throws(TandemCRDTError) -> DocumentID? {
+        let text = try field()
+        if text.isEmpty { return nil }
+        guard let id = DocumentID(text) else { throw TandemCRDTError(.malformed, "document id is not a UUID") }
+        return id
+    }
+
+    mutating func flag() throws(TandemCRDTError) -> Bool {
+        switch try byte() {
+        case 0: return false
+        case 1: return true
+        default: throw TandemCRDTError(.malformed, "flag byte is neither 0 nor 1")
+        }
+    }
+
+    /// A flag byte, then a zigzag time when it is 1.
+    mutating func optionalTime() throws(TandemCRDTError) -> Int64? {
+        try flag() ? try svarint() : nil
+    }
+}
+
+extension ByteWriter {
+    mutating func optionalTime(_ time: Int64?) {
+        byte(time == nil ? 0 : 1)
+        if let time { svarint(time) }
+    }
+}
+
+extension DocumentHeader {
+    func write(to output: inout ByteWriter) {
+        output.string(document.uuidString)
+        output.string(type)
+        output.string(name)
+        output.svarint(created)
+        output.optionalTime(deleted)
+    }
+
+    init(reading reader: inout ByteReader) throws(TandemCRDTError) {
+        self.init(document: try reader.documentID(), type: try reader.field(), name: try reader.field(), created: try reader.svarint(),
+            deleted: try reader.optionalTime())
+    }
+}
+
+extension CaughtUp {
+    func write(to output: inout ByteWriter) {
+        output.uvarint(documents.count)
+        for entry in documents {
+            output.string(entry.document.uuidString)
+            entry.version.write(to: &output)
+            output.byte(entry.deleted ? 1 : 0)
+        }
+    }
+
+    init(reading reader: inout ByteReader) throws(TandemCRDTError) {
+        var documents: [Entry] = []
+        for _ in 0..<(try reader.count(minimumBytes: 39)) {
+            documents.append(Entry(document: try reader.documentID(), version: try VersionVector(reading: &reader), deleted: try reader.flag()))
+        }
+        self.init(documents: documents)
+    }
+}
+
+extension DeviceStatus {
+    func write(to output: inout ByteWriter) {
+        output.string(deviceName)
+        output.byte(replica == nil ? 0 : 1)
+        replica?.write(to: &output)
+        output.optionalTime(lastSeen)
+        output.byte(online ? 1 : 0)
+        output.string(document?.uuidString ?? "")
+        output.string(detail)
+        output.byte(isCurrent ? 1 : 0)
+    }
+
+    init(reading reader: inout ByteReader) throws(TandemCRDTError) {
+        let name = try reader.field()
+        let replica = try reader.flag() ? try ReplicaID(reading: &reader) : nil
+        self.init(deviceName: name, replica: replica, lastSeen: try reader.optionalTime(), online: try reader.flag(),
+            document: try reader.optionalDocumentID(), detail: try reader.field(), isCurrent: try reader.flag())
+    }
+}

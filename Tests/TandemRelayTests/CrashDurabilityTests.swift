@@ -1,0 +1,55 @@
+import Glibc
+import Testing
+import TandemClient
+import TandemCRDT
+import TandemStore
+
+extension RelayProcessTests {
+    /// A relay killed with SIGKILL mid-sync loses nothing it acknowledged, and devices resume
+    /// on their own once it is back.
+    @Suite struct CrashDurabilityTests {
+        @Test func killedRelayLosesNothingAcknowledgedAndDevicesResumeByThemselves() async throws {
+            var generator = SeededGenerator(seed: SeededGenerator.seed(for: "crash durability"))
+            let folder = TestDirectory()
+            let relay = try RelayProcess(dataDirectory: folder.file("relay"))
+            let writer = try TestDevice("Writer", in: folder, relayURL: relay.url,
+                token: issueToken(dataDirectory: relay.dataDirectory, account: "crash", device: "Writer"))
+            let reader = try TestDevice("Reader", in: folder, relayURL: relay.url,
+                token: issueToken(dataDirectory: relay.dataDirectory, account: "crash", device: "Reader"))
+            let document = try await writer.client.withStore { store throws(StoreError) in
+                try store.createDocument(json: ["caption": "", "tags": []])
+            }
+            let online = writer.goOnline()
+            #expect(await writer.client.waitUntilSynced(timeout: .seconds(20)))
+            let replica = await writer.client.device.id
+
+            // Live edits, each sent at once; the relay dies in the middle of them.
+            for index in 0..<200 {
+                if index == 100 { relay.stop(SIGKILL) }
+                let seed = generator.next()
+                try await writer.client.withStore { store throws(StoreError) in
+                    var local = SeededGenerator(seed: seed)
+                    try RandomEdits.apply(1, to: document, in: store, using: &local)
+                }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            // Nothing can be acknowledged any more; every acknowledged change must be in the
+            // relay's store file.
+            let acknowledged = try #require(await writer.client.acknowledged[document])
+            #expect(acknowledged[replica] > 0, "the relay acknowledged nothing before it was killed")
+            #expect(acknowledged[replica] < (try await writer.version(document))[replica], "the kill came after the last acknowledgement")
+            do {
+                let relayStore = try Store.open(path: relay.dataDirectory + "/accounts/crash.tandem")
+                #expect(try relayStore.version(document).includes(acknowledged), "the relay lost acknowledged changes")
+            }
+            #expect(await writer.client.status == .savedLocally)
+            try relay.start(port: relay.port)
+            #expect(await eventually { await writer.client.status == .synced }, "the writer did not resume by itself")
+            try await reader.client.sync(timeout: .seconds(20))
+            #expect(try await reader.version(document) == (try await writer.version(document)))
+            #expect(try await reader.json(document) == (try await writer.json(document)))
+            await writer.client.stop()
+            try await online.value
+        }
+    }
+}

@@ -6,6 +6,7 @@ own. A process does one warm-up and one timed run of every stage; a figure is th
 the rounds. Every result is checked against the expected one; a mismatch fails the run.
 
     bench.py [--rounds 5] [--cases b1.1,b4] [--tandem .build/release/tandem]
+    bench.py --render Benchmarks/results/latest.json             (rewrite the .md and .png)
     bench.py --child yrs|loro|python-floor CASE [--runs N]     (one measurement, JSON out)
 """
 
@@ -124,9 +125,12 @@ def main() -> int:
     parser.add_argument("--tandem", default=str(REPO / ".build/release/tandem"), help="the tandem executable")
     parser.add_argument("--out", default=str(REPO / "Benchmarks/results"), help="where latest.md/.png/.json go")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds one measuring process may take")
+    parser.add_argument("--render", metavar="JSON", help="only rewrite the .md and .png beside a results .json")
     args = parser.parse_args()
     if args.child:
         return child(*args.child, args.runs)
+    if args.render:
+        return render(Path(args.render))
     if args.rounds < 5:
         parser.error("--rounds must be at least 5")
     selected = [name.strip() for name in args.cases.split(",") if name.strip()]
@@ -168,18 +172,27 @@ def main() -> int:
         "versions": {library: results[selected[0]]["libraries"][library].get("version") for library in ("yrs", "loro")},
         "failures": failures,
     }
-    import report
-
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = "latest" if not failures else "failed"
     (out / f"{stem}.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1) + "\n")
-    (out / f"{stem}.md").write_text(report.markdown(meta, results, selected, chart_name=f"{stem}.png"))
-    report.chart(results, selected, out / f"{stem}.png")
-    print(f"wrote {out / stem}.md, .png and .json in {info['minutes']} min", file=sys.stderr)
+    render(out / f"{stem}.json")
+    print(f"took {info['minutes']} min", file=sys.stderr)
     if failures:
         print("FAILED:\n  " + "\n  ".join(failures), file=sys.stderr)
         return 1
+    return 0
+
+
+def render(path: Path) -> int:
+    """Writes the .md and .png beside a results .json (a run's, or an older one's)."""
+    import report
+
+    data = json.loads(path.read_text())
+    selected = list(data["results"])
+    path.with_suffix(".md").write_text(report.markdown(data["meta"], data["results"], selected, chart_name=path.stem + ".png"))
+    report.chart(data["results"], selected, path.with_suffix(".png"))
+    print(f"wrote {path.with_suffix('.md')} and {path.with_suffix('.png')}", file=sys.stderr)
     return 0
 
 

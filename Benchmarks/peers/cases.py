@@ -29,8 +29,8 @@ DESCRIPTIONS = {
     "b2.prepend": "two replicas each prepend 6,000 characters one by one, then merge",
     "b3.1": "two replicas write 10,000 map keys each, 5,000 of them the same, then merge",
     "b4": "automerge-paper trace (259,778 single-character edits)",
-    "seph-blog1": "seph-blog1 trace (137,993 edits, multi-character, non-ASCII)",
-    "friendsforever": "friendsforever: two agents typing concurrently (26,078 edits, 2,258 merges)",
+    "seph-blog1": "a blog post's editing trace (137,993 edits, some multi-character, a few non-ASCII)",
+    "friendsforever": "two agents typing concurrently (26,078 edits, 2,258 merge points)",
 }
 
 

@@ -13,7 +13,7 @@ COLORS = {"tandem": "#e4572e", "yrs": "#4c72b0", "loro": "#55a868"}
 BULK = [
     ("remote_merge_ms", "Remote merge", "the whole change log into an empty document, then one read of the value"),
     ("divergent_merge_ms", "Divergent merge", "two diverged replicas exchange deltas (encode, send, apply both ways)"),
-    ("encode_raw_ms", "Encode change log", "the whole history as update/change-log bytes, none compressed"),
+    ("encode_raw_ms", "Encode change log, uncompressed", "the whole history as update/change-log bytes"),
     ("load_ms", "Snapshot load", "a document from its snapshot, then one read of the value"),
 ]
 ROWS = [
@@ -83,9 +83,10 @@ def markdown(meta: dict, results: dict, selected: list[str], chart_name: str = "
         "Lower is better everywhere. A ratio is Tandem's figure divided by the peer's: **below 1× Tandem is faster "
         "or smaller**. Every library's result was checked against the expected one in every round.",
         "",
-        "## Machine and versions",
-        "",
     ]
+    if meta.get("failures"):
+        lines += ["**FAILED: these figures are not valid.**", ""] + [f"- {failure}" for failure in meta["failures"]] + [""]
+    lines += ["## Machine and versions", ""]
     lines += table(
         ["", ""],
         [

@@ -51,19 +51,9 @@ func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -
 }
 
 /// A small seeded generator (SplitMix64), so a randomized test can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
+typealias SeededGenerator = SplitMix64
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
-
+extension SplitMix64 {
     /// `$TANDEM_SEED` when set, else a random seed; printed so a failure can be replayed.
     static func seed(for test: String) -> UInt64 {
         let seed = getenv("TANDEM_SEED").flatMap { UInt64(String(cString: $0)) } ?? UInt64.random(in: 0...UInt64.max)

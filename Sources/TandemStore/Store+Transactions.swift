@@ -32,16 +32,9 @@ extension Store {
         guard !readOnly else { throw StoreError(.io, "this store was opened for reading only") }
         if batchDepth > 0 { return try savepoint(body) }
         precondition(!database.isInTransaction, "Store writes do not nest")
-        try sqlite { () throws(DatabaseError) in try database.begin(.immediate) }
-        transactionReplicaNames.removeAll()
-        do throws(StoreError) {
-            let result = try body()
-            try sqlite { () throws(DatabaseError) in try database.commit() }
-            return result
-        } catch {
-            database.rollback()
-            cache.removeAll()
-            throw error
+        return try transaction(.immediate) { () throws(StoreError) in
+            transactionReplicaNames.removeAll()
+            return try body()
         }
     }
 
@@ -64,7 +57,15 @@ extension Store {
     /// processes write), or inside the transaction already open.
     func read<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         if database.isInTransaction { return try body() }
-        try sqlite { () throws(DatabaseError) in try database.begin(.deferred) }
+        return try transaction(.deferred, body)
+    }
+
+    /// Begins a transaction of `kind`, runs `body` and commits; on any failure rolls back and
+    /// drops cached documents (they may hold the rolled-back edits).
+    private func transaction<T>(
+        _ kind: Database.TransactionKind, _ body: () throws(StoreError) -> T
+    ) throws(StoreError) -> T {
+        try sqlite { () throws(DatabaseError) in try database.begin(kind) }
         do throws(StoreError) {
             let result = try body()
             try sqlite { () throws(DatabaseError) in try database.commit() }

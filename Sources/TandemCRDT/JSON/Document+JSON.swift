@@ -20,12 +20,12 @@ extension Document {
             for (key, register) in maps[Int(containerSlots[Int(index)])].registers {
                 guard let value = register.winner.value else { continue }
                 let name = history.keys[Int(key)]
-                members[name] = json(of: value, depth: depth, child: { container.child(name, $0) })
+                members[name] = json(of: value, childDepth: depth + 1, child: { container.child(name, $0) })
             }
             return .object(members)
         case .list:
             return .array(elements(container).map { element in
-                json(of: element.value, depth: depth, child: { .element(element.id, type: $0) })
+                json(of: element.value, childDepth: depth + 1, child: { .element(element.id, type: $0) })
             })
         case .text:
             return .string(text(container))
@@ -36,7 +36,8 @@ extension Document {
         }
     }
 
-    private func json(of value: Value, depth: Int, child: (ContainerType) -> ContainerID) -> JSONValue {
+    /// The JSON of a register or list value; a container value is materialized at `childDepth`.
+    func json(of value: Value, childDepth: Int, child: (ContainerType) -> ContainerID) -> JSONValue {
         switch value {
         case .null: .null
         case .bool(let flag): .bool(flag)
@@ -44,7 +45,7 @@ extension Document {
         case .double(let number): .double(number)
         case .string(let text): .string(text)
         case .bytes(let bytes): .string(Base64.encode(bytes))
-        case .container(let type): json(of: child(type), depth: depth + 1)
+        case .container(let type): json(of: child(type), depth: childDepth)
         }
     }
 }

@@ -77,9 +77,8 @@ extension Document {
 
     private func updateList(_ list: ContainerID, to items: [JSONValue], schema: DocumentSchema) throws(TandemCRDTError) {
         let current = elements(list)
-        let old = current.map { element -> JSONValue in
-            if case .container(let type) = element.value { return json(of: .element(element.id, type: type)) }
-            return json(of: element.value)
+        let old = current.map { element in
+            json(of: element.value, childDepth: 0, child: { .element(element.id, type: $0) })
         }
         let matches = ListAlignment.match(old, items)
         let handle = try sequence(list)
@@ -127,18 +126,6 @@ extension Document {
                     }
                 }
             }
-        }
-    }
-
-    private func json(of value: Value) -> JSONValue {
-        switch value {
-        case .null: .null
-        case .bool(let flag): .bool(flag)
-        case .int(let number): .int(number)
-        case .double(let number): .double(number)
-        case .string(let text): .string(text)
-        case .bytes(let bytes): .string(Base64.encode(bytes))
-        case .container: .null
         }
     }
 }

@@ -21,7 +21,7 @@ struct RelayDataOptions: ParsableArguments {
 struct RelayServe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve sync (WebSocket /sync), /healthz, /metrics and /api/devices.",
+        abstract: "Serve sync (WebSocket /sync), /healthz, /metrics, /api/devices and the REST layer /api/projects.",
         discussion: "Prints `listening on http://HOST:PORT` once it accepts connections; --port 0 picks a free port. SIGTERM or SIGINT stop it cleanly.")
 
     @OptionGroup var data: RelayDataOptions
@@ -41,11 +41,26 @@ struct RelayServe: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Sustained changes frames per second allowed per device session.", valueName: "rate"))
     var changesPerSecond = RelayConfiguration(dataDirectory: "").changesPerSecond
 
+    @Option(help: ArgumentHelp("The largest project `data` a REST PUT may carry, in bytes of JSON.", valueName: "bytes"))
+    var maxProjectBytes = RelayConfiguration(dataDirectory: "").maximumProjectBytes
+
+    @Option(help: ArgumentHelp("Sustained REST requests per second allowed per token.", valueName: "rate"))
+    var restRequestsPerSecond = RelayConfiguration(dataDirectory: "").restRequestsPerSecond
+
+    @Option(help: ArgumentHelp("REST requests a token may make at once above the sustained rate.", valueName: "count"))
+    var restBurst = RelayConfiguration(dataDirectory: "").restBurst
+
+    @Option(help: ArgumentHelp("Revisions kept per project for REST three-way merges (older bases get 409).", valueName: "count"))
+    var restRevisionsKept = RelayConfiguration(dataDirectory: "").revisionsKept
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard maxFrameBytes >= 1_024 else { throw ValidationError("--max-frame-bytes must be at least 1024") }
         guard maxConnectionsPerAccount >= 1, changesPerSecond > 0 else {
             throw ValidationError("--max-connections-per-account and --changes-per-second must be positive")
+        }
+        guard maxProjectBytes >= 1, restRequestsPerSecond > 0, restBurst >= 1, restRevisionsKept >= 1 else {
+            throw ValidationError("--max-project-bytes, --rest-requests-per-second, --rest-burst and --rest-revisions-kept must be positive")
         }
     }
 
@@ -55,6 +70,10 @@ struct RelayServe: AsyncParsableCommand {
         configuration.maximumConnectionsPerAccount = maxConnectionsPerAccount
         configuration.changesPerSecond = changesPerSecond
         configuration.changesBurst = changesPerSecond * 2
+        configuration.maximumProjectBytes = maxProjectBytes
+        configuration.restRequestsPerSecond = restRequestsPerSecond
+        configuration.restBurst = restBurst
+        configuration.revisionsKept = restRevisionsKept
         let relay = try CommandFailure.context("relay data \(data.data)") { () throws(StoreError) in try Relay(configuration: configuration) }
         do {
             try await RelayServer(relay: relay).run { address in

@@ -140,9 +140,9 @@ extension SyncClient {
     private func receiveHeader(_ header: DocumentHeader) {
         do {
             try store.receiveDocument(id: header.document, type: header.type, name: header.name, created: header.created,
-                deleted: header.deleted)
+                deleted: header.deleted, fromAuthority: true)
             link?.relayDocuments.insert(header.document)
-            if header.deleted != nil { link?.relayDeleted.insert(header.document) }
+            if header.deleted != nil { link?.relayDeleted.insert(header.document) } else { link?.relayDeleted.remove(header.document) }
         } catch {
             storeFailed(error)
         }

@@ -6,10 +6,12 @@ actor AccountRegistry {
     private let dataDirectory: String
     private let storage: StorageThreads
     private let metrics: RelayMetrics
+    private let revisionsKept: Int
     private var stores: [String: AccountStore] = [:]
 
-    init(dataDirectory: String, storage: StorageThreads, metrics: RelayMetrics) {
+    init(dataDirectory: String, storage: StorageThreads, metrics: RelayMetrics, revisionsKept: Int) {
         self.dataDirectory = dataDirectory
+        self.revisionsKept = revisionsKept
         self.storage = storage
         self.metrics = metrics
     }
@@ -18,7 +20,7 @@ actor AccountRegistry {
     func store(for account: String) throws(StoreError) -> AccountStore {
         if let store = stores[account] { return store }
         let store = try AccountStore(account: account, path: RelayDirectory.storePath(dataDirectory: dataDirectory, account: account),
-            loop: storage.loop(for: account), metrics: metrics)
+            loop: storage.loop(for: account), metrics: metrics, revisionsKept: revisionsKept)
         stores[account] = store
         return store
     }

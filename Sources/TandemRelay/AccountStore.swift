@@ -21,10 +21,14 @@ actor AccountStore {
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
 
-    /// Opens (creating when missing) the account's store at `path`.
-    init(account: String, path: String, loop: any EventLoop, metrics: RelayMetrics) throws(StoreError) {
+    /// Opens (creating when missing) the account's store at `path`, with its revision log on
+    /// (the REST layer's revisions; documents from before it get their first one now).
+    init(account: String, path: String, loop: any EventLoop, metrics: RelayMetrics, revisionsKept: Int) throws(StoreError) {
         self.account = account
         store = try Store.open(path: path, deviceName: "relay")
+        store.revisionLog = true
+        store.revisionsKept = revisionsKept
+        try store.recordMissingRevisions()
         self.loop = loop
         self.metrics = metrics
         names = try store.deviceNames()
@@ -85,13 +89,26 @@ actor AccountStore {
                 deleted: header.deleted)
             connection.follow(header.document)
             let after = try store.info(header.document)
-            guard before == nil || before?.deleted != after.deleted else { return }
             let stored = Self.header(of: after)
-            for other in connections.values where other.id != connection.id && (other.subscription?.allDocuments ?? false) {
-                other.perform { $0.describe(stored) }
+            // The relay's header is the document's: a device whose header differs (a tombstone
+            // older than a restore, an old name) takes the relay's.
+            if stored.name != header.name || stored.deleted != header.deleted {
+                connection.perform { $0.describe(stored) }
             }
+            guard before == nil || before?.deleted != after.deleted else { return }
+            announce(stored, besides: connection)
         } catch {
             connection.perform { $0.report(SyncError(.unknownDocument, "the header of document \(header.document) was refused: \(error.message)")) }
+        }
+    }
+
+    /// Sends a document's header to every session (other than `sender`) that follows the
+    /// account's documents or this one.
+    func announce(_ header: DocumentHeader, besides sender: RelayConnection?) {
+        for other in connections.values where other.id != sender?.id
+            && ((other.subscription?.allDocuments ?? false) || (other.subscription?.includes(header.document) ?? false))
+        {
+            other.perform { $0.describe(header) }
         }
     }
 

@@ -14,6 +14,8 @@ public final class Relay: Sendable {
     let accounts: AccountRegistry
     let storage: StorageThreads
     private let nextConnectionID = Atomic<UInt64>(1)
+    /// One token bucket per device token for the REST layer.
+    private let restLimits = Mutex<[Int64: RateLimiter]>([:])
 
     /// Opens the relay's data folder (creating it when missing).
     /// - Throws: the store's errors when the relay database cannot be opened.
@@ -21,7 +23,8 @@ public final class Relay: Sendable {
         self.configuration = configuration
         storage = StorageThreads(count: configuration.storageThreads)
         directory = try DirectoryService(dataDirectory: configuration.dataDirectory, loop: storage.loop(for: "relay directory"))
-        accounts = AccountRegistry(dataDirectory: configuration.dataDirectory, storage: storage, metrics: metrics)
+        accounts = AccountRegistry(dataDirectory: configuration.dataDirectory, storage: storage, metrics: metrics,
+            revisionsKept: configuration.revisionsKept)
     }
 
     /// A new connection id.
@@ -33,6 +36,15 @@ public final class Relay: Sendable {
     /// unknown or revoked.
     public func authenticate(bearer token: String) async -> RelayDeviceRecord? {
         try? await directory.authenticate(token: token)
+    }
+
+    /// Takes one REST request from the token's bucket; false when the token is over its rate.
+    func allowRESTRequest(device: Int64) -> Bool {
+        let rate = configuration.restRequestsPerSecond
+        let burst = configuration.restBurst
+        return restLimits.withLock { limits in
+            limits[device, default: RateLimiter(rate: rate, burst: burst)].allow()
+        }
     }
 
     /// The account's devices with last seen and presence; `current` marks the caller.

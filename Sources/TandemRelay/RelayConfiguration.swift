@@ -24,6 +24,15 @@ public struct RelayConfiguration: Sendable {
     public var storageThreads: Int
     /// How often revoked tokens are looked for among open sessions, in milliseconds.
     public var revocationSweepMilliseconds: Int
+    /// The largest project `data` a REST `PUT` may carry, in bytes of JSON.
+    public var maximumProjectBytes: Int = 1 << 20
+    /// Sustained REST requests per second allowed per token.
+    public var restRequestsPerSecond: Double = 50
+    /// How many REST requests a token may make at once above the sustained rate.
+    public var restBurst: Double = 200
+    /// Revisions kept per document for REST three-way merges; a `PUT` based on an older one is
+    /// refused as unknown (409).
+    public var revisionsKept: Int = 10_000
 
     /// A configuration with the defaults of `tandem relay serve`.
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080,

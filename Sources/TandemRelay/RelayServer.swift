@@ -47,6 +47,7 @@ public final class RelayServer: Sendable {
         let configuration = relay.configuration
         let router = Router()
         RelayHTTPRoutes(relay: relay).register(on: router)
+        ProjectRoutes(relay: relay).register(on: router)
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         let relay = self.relay
         webSocketRouter.ws(RouterPath(stringLiteral: Self.syncPath)) { inbound, outbound, _ in

@@ -25,6 +25,7 @@ extension Store {
                 try database.run("INSERT INTO documents (id, type, name, created, deleted) VALUES (?1, ?2, ?3, ?4, NULL)",
                     [.text(id.uuidString), .text(type), .text(name), .integer(row.created)])
             }
+            noteRevision(id)
             let document = Document(replica: device.id)
             document.changeMergeInterval = 0
             let entry = LoadedDocument(document: document, row: row)
@@ -48,9 +49,9 @@ extension Store {
         }
     }
 
-    /// The document's value as JSON.
-    public func json(_ id: DocumentID) throws(StoreError) -> JSONValue {
-        try read { () throws(StoreError) in try loaded(id).document.toJSON() }
+    /// The document's value as JSON; a deleted one's only with `allowDeleted`.
+    public func json(_ id: DocumentID, allowDeleted: Bool = false) throws(StoreError) -> JSONValue {
+        try read { () throws(StoreError) in try loaded(id, allowDeleted: allowDeleted).document.toJSON() }
     }
 
     /// The document's version vector.
@@ -90,6 +91,7 @@ extension Store {
             try sqlite { () throws(DatabaseError) in
                 try database.run("UPDATE documents SET deleted = ?1 WHERE id = ?2", [.integer(clock()), .text(id.uuidString)])
             }
+            noteRevision(id)
         }
         cache.remove(id)
     }

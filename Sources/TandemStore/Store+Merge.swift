@@ -41,6 +41,7 @@ extension Store {
                 try sqlite { () throws(DatabaseError) in
                     try database.run("UPDATE documents SET deleted = ?1 WHERE id = ?2", [.integer(deleted), .text(row.id.uuidString)])
                 }
+                noteRevision(row.id)
             }
         } else {
             try sqlite { () throws(DatabaseError) in
@@ -48,6 +49,7 @@ extension Store {
                     [.text(row.id.uuidString), .text(row.type), .text(row.name), .integer(row.created), .optionalInteger(row.deleted)])
             }
             report.documentsCreated += 1
+            noteRevision(row.id)
         }
         let entry = try loaded(row.id, allowDeleted: true)
         let delta = incoming.changes(since: entry.document.version)

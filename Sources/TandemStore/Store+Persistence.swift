@@ -36,7 +36,10 @@ extension Store {
             entry.rowsSinceFold += 1
             saved.append(SavedChange(document: entry.id, replica: replica, counters: start..<end, time: time))
         }
-        if !saved.isEmpty { try compactIfNeeded(entry) }
+        if !saved.isEmpty {
+            noteRevision(entry.id)
+            try compactIfNeeded(entry)
+        }
         return saved
     }
 

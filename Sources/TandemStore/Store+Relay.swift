@@ -15,22 +15,43 @@ extension Store {
 
     /// Makes sure the document another peer announced exists here, so its changes can be applied:
     /// creates its row when missing (declaring an unknown type with the standard text fields)
-    /// and records its tombstone (a deletion anywhere deletes everywhere; the earliest wins).
-    /// One transaction.
+    /// and records its tombstone (a deletion anywhere deletes everywhere; the earliest wins,
+    /// unless the document was restored after it: see ``restore(_:)``). One transaction.
+    ///
+    /// - Parameter fromAuthority: the header comes from the relay, whose header is the
+    ///   document's: an existing document takes its name and tombstone state as they are
+    ///   (a device passes true for what the relay sends it).
     /// - Returns: whether the document was created.
     /// - Throws: `.invalidArgument` for a malformed type name.
     @discardableResult
-    public func receiveDocument(id: DocumentID, type: String, name: String, created: Int64, deleted: Int64?) throws(StoreError) -> Bool {
+    public func receiveDocument(id: DocumentID, type: String, name: String, created: Int64, deleted: Int64?,
+        fromAuthority: Bool = false) throws(StoreError) -> Bool
+    {
         guard let documentType = DocumentType(name: type) else {
             throw StoreError(.invalidArgument, "the other side announced a document with a malformed type name")
         }
         return try write { () throws(StoreError) in
             if let existing = try documentRow(id) {
-                if let deleted, existing.deleted.map({ deleted < $0 }) ?? true {
+                if fromAuthority {
+                    // The relay's header is the document's: its name and its tombstone, or the
+                    // absence of one (a restore), replace ours.
+                    guard existing.name != name || existing.deleted != deleted else { return false }
+                    try sqlite { () throws(DatabaseError) in
+                        try database.run("UPDATE documents SET name = ?1, deleted = ?2 WHERE id = ?3",
+                            [.text(name), .optionalInteger(deleted), .text(id.uuidString)])
+                    }
+                    cache.remove(id)
+                    noteRevision(id)
+                    return false
+                }
+                // The earliest tombstone wins; a restore made after a tombstone outlives it.
+                let restored = try restoredTime(of: id) ?? Int64.min
+                if let deleted, existing.deleted.map({ deleted < $0 }) ?? (deleted > restored) {
                     try sqlite { () throws(DatabaseError) in
                         try database.run("UPDATE documents SET deleted = ?1 WHERE id = ?2", [.integer(deleted), .text(id.uuidString)])
                     }
                     cache.remove(id)
+                    noteRevision(id)
                 }
                 return false
             }
@@ -39,6 +60,7 @@ extension Store {
                 try database.run("INSERT INTO documents (id, type, name, created, deleted) VALUES (?1, ?2, ?3, ?4, ?5)",
                     [.text(id.uuidString), .text(type), .text(name), .integer(created), .optionalInteger(deleted)])
             }
+            noteRevision(id)
             return true
         }
     }

@@ -10,10 +10,12 @@ extension Store {
         precondition(!database.isInTransaction, "Store batches do not nest")
         try sqlite { () throws(DatabaseError) in try database.begin(.immediate) }
         transactionReplicaNames.removeAll()
+        revisedDocuments.removeAll()
         batchDepth += 1
         defer { batchDepth -= 1 }
         do throws(StoreError) {
             let result = try body()
+            try recordRevisions()
             try sqlite { () throws(DatabaseError) in try database.commit() }
             return result
         } catch {
@@ -34,12 +36,16 @@ extension Store {
         precondition(!database.isInTransaction, "Store writes do not nest")
         return try transaction(.immediate) { () throws(StoreError) in
             transactionReplicaNames.removeAll()
-            return try body()
+            revisedDocuments.removeAll()
+            let result = try body()
+            try recordRevisions()
+            return result
         }
     }
 
     private func savepoint<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try sqlite { () throws(DatabaseError) in try database.run("SAVEPOINT write") }
+        let revised = revisedDocuments
         do throws(StoreError) {
             let result = try body()
             try sqlite { () throws(DatabaseError) in try database.run("RELEASE write") }
@@ -49,6 +55,7 @@ extension Store {
             _ = try? database.run("RELEASE write")
             cache.removeAll()
             transactionReplicaNames.removeAll()
+            revisedDocuments = revised
             throw error
         }
     }

@@ -20,6 +20,13 @@ public final class Store {
     public var compaction = CompactionPolicy()
     /// The wall clock, in milliseconds since 1970 (the engine reads none; tests may fix it).
     public var clock: () -> Int64 = SystemServices.now
+    /// Whether every accepted write to a document takes the next number of the store's revision
+    /// log (``revision(of:)``): on in the relay's account stores, whose REST layer serves
+    /// revisions; off on devices.
+    public var revisionLog = false
+    /// How many revisions the log keeps per document; older ones are pruned (a REST write based
+    /// on one is refused as unknown).
+    public var revisionsKept = 10_000
 
     let database: Database
     let readOnly: Bool
@@ -28,6 +35,8 @@ public final class Store {
     var batchDepth = 0
     /// Device names of replicas read in the current write transaction.
     var transactionReplicaNames: [ReplicaID: String] = [:]
+    /// Documents written in the open transaction, in order: each takes one revision at commit.
+    var revisedDocuments: [DocumentID] = []
 
     private init(path: String, database: Database, device: Device, readOnly: Bool) {
         self.path = path

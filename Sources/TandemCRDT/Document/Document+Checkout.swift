@@ -11,11 +11,14 @@ public struct JSONChange: Sendable, Hashable {
 
 extension Document {
     /// The document as it was at `version` (a version this document has seen, such as a past
-    /// ``version`` or a change's dependencies), read-only by convention.
+    /// ``version`` or a change's dependencies), read-only by convention, or a fork to edit as
+    /// `replica`: its edits are concurrent with everything after `version`, and apply here (or
+    /// anywhere) as such. A fork needs a replica that has made no ops yet (a new random one), or
+    /// its counters would collide with the ones that replica made after `version`.
     /// - Complexity: O(history up to `version`).
-    public func checkout(_ version: VersionVector) -> Document {
+    public func checkout(_ version: VersionVector, as replica: ReplicaID? = nil) -> Document {
         if changeIsOpen { commit() }
-        let past = Document(replica: replica)
+        let past = Document(replica: replica ?? self.replica)
         do {
             try past.apply(history.slice(from: VersionVector(), to: version))
         } catch {

@@ -5,7 +5,7 @@
 /// opening a new store at once migrate it exactly once.
 enum Migrations {
     /// Every migration's script, in order; index `i` yields schema version `i + 1`.
-    static let scripts: [String] = [Schema.version1]
+    static let scripts: [String] = [Schema.version1, Schema.version2]
 
     /// The schema version this build writes.
     static var currentVersion: Int { scripts.count }

@@ -1,5 +1,5 @@
-/// The store's schema, version 1. Every table and column is described in `Specs/storage.md`;
-/// change both together, and only by appending a migration.
+/// The store's schema: version 1, then each migration after it. Every table and column is
+/// described in `Specs/storage.md`; change both together, and only by appending a migration.
 enum Schema {
     static let version1 = """
         CREATE TABLE device (
@@ -84,5 +84,21 @@ enum Schema {
             queued   INTEGER NOT NULL
         );
         CREATE INDEX outbox_by_document ON outbox (document, seq);
+        """
+
+    /// Version 2: the revision log (one store-wide sequence numbering every accepted write to a
+    /// document, kept where ``Store/revisionLog`` is on: the relay's account stores) and the
+    /// time a tombstone was last lifted.
+    static let version2 = """
+        CREATE TABLE revisions (
+            revision INTEGER PRIMARY KEY AUTOINCREMENT,
+            document TEXT NOT NULL REFERENCES documents (id),
+            version  BLOB NOT NULL,
+            name     TEXT NOT NULL,
+            deleted  INTEGER,
+            time     INTEGER NOT NULL
+        );
+        CREATE INDEX revisions_by_document ON revisions (document, revision);
+        ALTER TABLE documents ADD COLUMN restored INTEGER;
         """
 }

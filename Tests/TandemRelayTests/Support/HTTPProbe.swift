@@ -6,9 +6,20 @@ enum HTTPProbe {
         let status: Int
         let headers: String
         let body: String
+
+        /// The value of header `name` (case-insensitive), or nil.
+        func header(_ name: String) -> String? {
+            for line in headers.split(separator: "\r\n").dropFirst() {
+                guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == name.lowercased() else { continue }
+                return String(line[line.index(after: colon)...].drop { $0 == " " })
+            }
+            return nil
+        }
     }
 
-    static func request(_ method: String, port: Int, path: String, token: String? = nil) throws -> Reply {
+    static func request(_ method: String, port: Int, path: String, token: String? = nil, headers: [(String, String)] = [],
+        body: String? = nil) throws -> Reply
+    {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ProcessFailure("socket failed") }
         defer { close(fd) }
@@ -22,11 +33,19 @@ enum HTTPProbe {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw ProcessFailure("cannot connect to 127.0.0.1:\(port)") }
-        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: 0\r\n"
+        let payload = Array((body ?? "").utf8)
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: \(payload.count)\r\n"
+        if body != nil { request += "Content-Type: application/json\r\n" }
         if let token { request += "Authorization: Bearer \(token)\r\n" }
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"
-        let bytes = Array(request.utf8)
-        guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw ProcessFailure("send failed") }
+        let bytes = Array(request.utf8) + payload
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { throw ProcessFailure("send failed") }
+            sent += count
+        }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 8_192)
         while true {

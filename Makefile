@@ -12,7 +12,7 @@ TANDEM_TRACES ?= ../shared/traces
 TRACES := $(abspath $(TANDEM_TRACES))
 FUZZ_ITERATIONS ?= 200000
 
-.PHONY: help deps demo test replay bench fuzz soak clean
+.PHONY: help deps demo test replay bench fuzz fuzz-rest soak clean
 
 help:
 	@echo "make demo     build the tandem CLI and run its demo (a relay on loopback; two devices edit offline, then converge)"
@@ -20,6 +20,7 @@ help:
 	@echo "make replay   release build, then 'tandem replay' on each trace in $(TANDEM_TRACES)"
 	@echo "make bench    package-benchmark suite in Benchmarks/ (release), then the peer comparison if present"
 	@echo "make fuzz     decoder fuzz tests with TANDEM_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS)"
+	@echo "make fuzz-rest build the tandem CLI, then schemathesis: Specs/rest-api.yaml against a relay on loopback"
 	@echo "make soak     release build, then the relay load test and latency benchmark (tandem relay soak)"
 	@echo "make clean    remove build folders"
 
@@ -61,6 +62,12 @@ bench: deps
 fuzz: deps
 	@echo "==> swift test --filter DecoderFuzzTests (TANDEM_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS))"
 	@TANDEM_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(SWIFT) test --filter DecoderFuzzTests
+
+fuzz-rest: deps
+	@echo "==> swift build --product tandem"
+	@$(SWIFT) build --product tandem
+	@echo "==> scripts/fuzz-rest.sh (schemathesis in .build-tools/rest-venv against /api/projects)"
+	@bash scripts/fuzz-rest.sh
 
 soak: deps
 	@echo "==> swift build -c release --product tandem"

@@ -27,6 +27,12 @@ struct ProjectRoutes: Sendable {
     /// Authenticates and rate-limits the request, runs `body`, and turns every failure into the
     /// contract's error body: nothing escapes as a bare 500.
     private func handle(_ request: Request, _ body: (AccountStore, RelayDeviceRecord) async throws(APIError) -> Response) async -> Response {
+        let response = await answer(request, body)
+        relay.metrics.restAnswered(status: response.status.code)
+        return response
+    }
+
+    private func answer(_ request: Request, _ body: (AccountStore, RelayDeviceRecord) async throws(APIError) -> Response) async -> Response {
         guard let device = await RelayHTTPRoutes(relay: relay).authenticate(request) else { return RelayHTTPRoutes.unauthorized() }
         guard relay.allowRESTRequest(device: device.id) else {
             var response = APIError(.tooManyRequests, "rateLimited", "too many requests for this token; retry after a second").response
@@ -120,7 +126,9 @@ struct ProjectRoutes: Sendable {
             default: throw APIError.internalError
             }
         }
-        return try Self.answer(outcome)
+        if case .written(_, merged: true) = outcome { relay.metrics.restMerged() }
+        // A PUT leaves the project live, whatever the revision it answers with held.
+        return try Self.answer(outcome, tombstone: false)
     }
 
     private func delete(_ request: Request, id: DocumentID, account: AccountStore) async throws(APIError) -> Response {
@@ -184,7 +192,7 @@ struct ProjectRoutes: Sendable {
     private func flag(_ text: String?, name: String) throws(APIError) -> Bool {
         switch text {
         case nil, "0", "false": return false
-        case "1", "true", "": return true
+        case "1", "true": return true
         default: throw APIError(.badRequest, "badRequest", "`\(name)` is 1, true, 0 or false")
         }
     }
@@ -231,7 +239,8 @@ struct ProjectRoutes: Sendable {
 
     // MARK: - Responses
 
-    static func answer(_ outcome: ProjectWrite) throws(APIError) -> Response {
+    /// The answer to a write; `tombstone`: whether it may carry `deletedAt` (a `DELETE`'s).
+    static func answer(_ outcome: ProjectWrite, tombstone: Bool = true) throws(APIError) -> Response {
         switch outcome {
         case .notFound:
             throw APIError.notFound
@@ -247,7 +256,7 @@ struct ProjectRoutes: Sendable {
                 "updatedAt": .string(Timestamp.iso8601(project.updatedAt)),
             ]
             if merged { members["merged"] = true }
-            if let deleted = project.deletedAt { members["deletedAt"] = .string(Timestamp.iso8601(deleted)) }
+            if tombstone, let deleted = project.deletedAt { members["deletedAt"] = .string(Timestamp.iso8601(deleted)) }
             return RelayHTTPRoutes.json(.object(members))
         }
     }

@@ -23,6 +23,12 @@ public final class RelayMetrics: Sendable {
     private let changesApplied = Atomic<Int>(0)
     private let operationsApplied = Atomic<Int>(0)
     private let applyLatency = Mutex(LatencyHistogram())
+    /// REST answers by status class (index 0: 2xx … 3: 5xx), and stale writes merged.
+    private let rest2xx = Atomic<Int>(0)
+    private let rest3xx = Atomic<Int>(0)
+    private let rest4xx = Atomic<Int>(0)
+    private let rest5xx = Atomic<Int>(0)
+    private let restMerges = Atomic<Int>(0)
 
     init() {}
 
@@ -65,6 +71,21 @@ public final class RelayMetrics: Sendable {
         applyLatency.withLock { $0.record(seconds) }
     }
 
+    /// Counts one REST answer by its status class.
+    func restAnswered(status: Int) {
+        switch status {
+        case ..<300: rest2xx.add(1, ordering: .relaxed)
+        case 300..<400: rest3xx.add(1, ordering: .relaxed)
+        case 400..<500: rest4xx.add(1, ordering: .relaxed)
+        default: rest5xx.add(1, ordering: .relaxed)
+        }
+    }
+
+    /// Counts one stale REST write merged instead of refused.
+    func restMerged() {
+        restMerges.add(1, ordering: .relaxed)
+    }
+
     /// Open sessions right now.
     public var openConnections: Int { openSessions.load(ordering: .relaxed) }
 
@@ -88,6 +109,10 @@ public final class RelayMetrics: Sendable {
         metric("tandem_relay_error_frames_total", "counter", "Error frames sent.", [("", load(errorsSent))])
         metric("tandem_relay_changes_applied_total", "counter", "Changes committed to account stores.", [("", load(changesApplied))])
         metric("tandem_relay_operations_applied_total", "counter", "Operations committed to account stores.", [("", load(operationsApplied))])
+        metric("tandem_relay_rest_requests_total", "counter", "REST (/api/projects) answers by status class.",
+            [("{status=\"2xx\"}", load(rest2xx)), ("{status=\"3xx\"}", load(rest3xx)), ("{status=\"4xx\"}", load(rest4xx)),
+             ("{status=\"5xx\"}", load(rest5xx))])
+        metric("tandem_relay_rest_merges_total", "counter", "Stale REST writes merged (answered with merged: true).", [("", load(restMerges))])
         let histogram = applyLatency.withLock { $0 }
         text += "# HELP tandem_relay_apply_seconds Time to commit received changes (store transaction and fsync).\n"
         text += "# TYPE tandem_relay_apply_seconds histogram\n"

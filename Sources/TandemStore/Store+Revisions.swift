@@ -27,7 +27,7 @@ extension Store {
     /// The document's newest revision, or nil when it has none (or the document is unknown).
     public func revision(of id: DocumentID) throws(StoreError) -> Revision? {
         try read { () throws(StoreError) in
-            try revisionRows("WHERE r.document = ?1 ORDER BY r.revision DESC LIMIT 1", [.text(id.uuidString)]).first
+            try revisionRows("WHERE d.id = ?1 AND r.revision = d.revision", [.text(id.uuidString)]).first
         }
     }
 
@@ -42,8 +42,7 @@ extension Store {
     public func latestRevisions(after number: Int64 = 0) throws(StoreError) -> [Revision] {
         try read { () throws(StoreError) in
             try revisionRows("""
-                WHERE r.revision IN (SELECT max(revision) FROM revisions GROUP BY document) AND r.revision > ?1
-                ORDER BY r.revision
+                WHERE r.revision = d.revision AND d.revision > ?1 ORDER BY r.revision
                 """, [.integer(number)])
         }
     }
@@ -54,7 +53,7 @@ extension Store {
     public func recordMissingRevisions() throws(StoreError) -> Int {
         let missing = try read { () throws(StoreError) in
             try sqlite { () throws(DatabaseError) in
-                try database.rows("SELECT id FROM documents WHERE id NOT IN (SELECT document FROM revisions) ORDER BY created, id") {
+                try database.rows("SELECT id FROM documents WHERE revision IS NULL ORDER BY created, id") {
                     $0.text(0)
                 }
             }
@@ -98,6 +97,7 @@ extension Store {
             try database.run("INSERT INTO revisions (document, version, name, deleted, time) VALUES (?1, ?2, ?3, ?4, ?5)",
                 [.text(id.uuidString), .blob(VersionCoding.encode(version)), .text(row.name), .optionalInteger(row.deleted), .integer(time)])
             let number = database.lastInsertedRowID
+            try database.run("UPDATE documents SET revision = ?1 WHERE id = ?2", [.integer(number), .text(id.uuidString)])
             try database.run("""
                 DELETE FROM revisions WHERE document = ?1 AND revision <= (SELECT revision FROM revisions
                     WHERE document = ?1 ORDER BY revision DESC LIMIT 1 OFFSET ?2)

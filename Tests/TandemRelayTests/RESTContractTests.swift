@@ -137,6 +137,8 @@ extension RelayProcessTests {
             let late = LegacyClient(setup.rest, project: id)
             try late.poll()
             #expect(try late.save().revision == late.revision)
+            let metrics = try HTTPProbe.request("GET", port: setup.relay.port, path: "/metrics").body
+            #expect(metrics.contains("tandem_relay_rest_merges_total 1\n"))
         }
 
         @Test func strictClientsGet409WithTheServerCopy() throws {
@@ -215,13 +217,20 @@ extension RelayProcessTests {
 
             // A client that edited offline from before the delete: its PUT restores the project
             // with its edit merged (a delete concurrent with an edit loses nothing).
-            let restored = try rest.put(id, name: "Old", data: ["caption": "keep me, edited"], base: first)
+            let restored = try rest.put(id, name: "Old\u{0}name", data: ["caption": "keep me, edited"], base: first)
             #expect(restored.status == 200)
             #expect(restored.json?["merged"] == true)
             let after = try rest.get(id)
             #expect(after.json?["deletedAt"] == nil)
             #expect(after.json?[path: "data", "caption"] == "keep me, edited")
+            #expect(after.json?["name"] == "Old\u{0}name", "a NUL inside a name survives")
             #expect(try rest.list().count == 1)
+
+            // A stale PUT of the tombstone's own value writes nothing; its answer is still a live project's.
+            let echo = try rest.put(id, name: "Old", data: ["caption": "keep me"], base: tombstone)
+            #expect(echo.status == 200)
+            #expect(echo.json?["merged"] == true)
+            #expect(echo.json?["deletedAt"] == nil)
         }
 
         @Test func badInputGetsATypedErrorAndChangesNothing() throws {
@@ -251,6 +260,7 @@ extension RelayProcessTests {
                 (try rest.call("GET", "/api/projects?since=abc"), 400, "badRequest"),
                 (try rest.call("GET", "/api/projects?since=-4"), 400, "badRequest"),
                 (try rest.call("GET", "/api/projects?includeDeleted=perhaps"), 400, "badRequest"),
+                (try rest.call("GET", "/api/projects?includeDeleted="), 400, "badRequest"),
             ]
             for (reply, status, code) in cases {
                 #expect(reply.status == status, "\(reply.raw.body)")
@@ -261,6 +271,9 @@ extension RelayProcessTests {
             #expect(after.revision == revision)
             #expect(after.json?["data"] == ["caption": "intact"])
             #expect(after.json?["name"] == "Safe")
+            let metrics = try HTTPProbe.request("GET", port: setup.relay.port, path: "/metrics").body
+            #expect(metrics.contains("tandem_relay_rest_requests_total{status=\"4xx\"} \(cases.count)\n"))
+            #expect(metrics.contains("tandem_relay_rest_requests_total{status=\"5xx\"} 0\n"))
         }
 
         @Test func tooManyRequestsPerTokenAre429() throws {
@@ -329,6 +342,30 @@ extension RelayProcessTests {
             })
             await device.client.stop()
             online.cancel()
+        }
+
+        @Test func aDeviceOfflineDuringARestoreDoesNotDeleteTheProjectAgain() async throws {
+            let setup = try Setup()
+            let rest = setup.rest
+            let device = try TestDevice("Laptop", in: setup.folder, relayURL: setup.relay.url,
+                token: issueToken(dataDirectory: setup.relay.dataDirectory, account: "alice", device: "Laptop"))
+            let id = DocumentID.random()
+            let created = try #require(try rest.put(id, name: "Plan", data: ["caption": "v1"], base: 0).revision)
+            try await device.client.sync(timeout: .seconds(20))
+            let deleted = try #require(try rest.delete(id, base: created).revision)
+            try await device.client.sync(timeout: .seconds(20))
+            #expect(try await device.client.withStore { store throws(StoreError) in try store.info(id).deleted } != nil)
+
+            // Restored while the laptop is offline; its old tombstone must not win on reconnect.
+            #expect(try rest.put(id, name: "Plan", data: ["caption": "v2"], base: deleted).status == 200)
+            var restoredOnDevice = false
+            for _ in 0..<10 where !restoredOnDevice {
+                try await device.client.sync(timeout: .seconds(20))
+                restoredOnDevice = try await device.client.withStore { store throws(StoreError) in try store.info(id).deleted == nil }
+            }
+            #expect(restoredOnDevice)
+            #expect(try await device.json(id) == #"{"caption":"v2"}"#)
+            #expect(try rest.get(id).json?["deletedAt"] == nil)
         }
     }
 }

@@ -47,7 +47,15 @@ final class Statement {
             case .real(let number):
                 try check(sqlite3_bind_double(handle, index, number))
             case .text(let text):
-                try check(sqlite3_bind_text(handle, index, text, -1, tandem_sqlite_transient()))
+                // Bound by length, not as a C string: a NUL inside the text is kept, not a terminator.
+                var text = text
+                let code = text.withUTF8 { buffer in
+                    buffer.withMemoryRebound(to: CChar.self) { characters in
+                        sqlite3_bind_text64(handle, index, characters.baseAddress ?? UnsafePointer(bitPattern: 1),
+                            sqlite3_uint64(characters.count), tandem_sqlite_transient(), UInt8(SQLITE_UTF8))
+                    }
+                }
+                try check(code)
             case .blob(let bytes):
                 let code = bytes.withUnsafeBytes { buffer in
                     // A zero-length blob must still bind as a blob, not NULL: give it a valid pointer.

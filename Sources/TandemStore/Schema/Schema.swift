@@ -100,5 +100,6 @@ enum Schema {
         );
         CREATE INDEX revisions_by_document ON revisions (document, revision);
         ALTER TABLE documents ADD COLUMN restored INTEGER;
+        ALTER TABLE documents ADD COLUMN revision INTEGER;
         """
 }

@@ -98,6 +98,8 @@ let benchmarks: @Sendable () -> Void = {
         let (first, second) = try Workloads.overlappingMaps(keyCount: keyCount)
         return (first.encodeSnapshot(), second.changes(since: first.version).encoded(), keyCount + keyCount / 2)
     }
+
+    registerRESTMergeBenchmarks()
 }
 
 /// Registers a benchmark whose setup and body may throw. package-benchmark 1.38 reports a

@@ -1,17 +1,20 @@
 import ArgumentParser
+import Glibc
 import TandemClient
 import TandemCRDT
 import TandemRelay
 import TandemStore
 
 /// `tandem demo`: a relay on loopback and two devices that edit one project offline, then
-/// converge without a prompt.
+/// converge without a prompt; then an old REST client saves from a stale revision and its edit
+/// merges too.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show two devices syncing through a relay: offline edits converge without a prompt.",
         discussion: """
             Runs on loopback: a relay on a free port (in this process) and two devices, iPhone and \
-            MacBook, each with its own store file, all in a temporary folder removed afterwards.
+            MacBook, each with its own store file, all in a temporary folder removed afterwards. A \
+            web tab speaking the old revision-based REST contract (/api/projects) joins them.
             """)
 
     func run() async throws {
@@ -36,9 +39,12 @@ struct Demo: AsyncParsableCommand {
         print("   relay listening on \(address.url), data in \(folder.path)/relay")
         let phone = try device("iPhone", folder: folder, relayURL: address.url)
         let laptop = try device("MacBook", folder: folder, relayURL: address.url)
+        let web = LegacyWebClient(port: address.port, token: try token(for: "Web tab", folder: folder))
+        print("   Web tab  an old REST client (GET/PUT /api/projects with revisions), same account")
         defer { serving.cancel() }
 
-        let start: Int64 = 1_795_000_000_000
+        // Device clocks start ten minutes ago, so history reads t+0s … and the web tab's save is "now".
+        let start = Int64(time(nil)) * 1_000 - 600_000
         section("2. iPhone creates a project with a caption; both devices sync")
         let project = try await phone.withStore { store throws(StoreError) in
             store.clock = { start }
@@ -50,6 +56,11 @@ struct Demo: AsyncParsableCommand {
         try await syncOnce(laptop)
         print("   iPhone : \(await phone.status), MacBook: \(await laptop.status)")
         print("   MacBook holds: \(try await json(of: project, on: laptop))")
+        let read = try web.send("GET", "/api/projects/\(project)")
+        guard read.status == 200, case .int(let webRevision)? = read.body["revision"], let webData = read.body["data"] else {
+            throw CommandFailure.report("the web tab could not read the project (HTTP \(read.status))", exitCode: .failure)
+        }
+        print("   Web tab reads it over REST: revision \(webRevision)")
 
         section("3. Both go offline and edit the same project and caption differently")
         try await phone.withStore { store throws(StoreError) in
@@ -96,7 +107,24 @@ struct Demo: AsyncParsableCommand {
         print("   status: one value wins everywhere (greatest Lamport timestamp, then device id);")
         print("   the concurrent write stays readable as a conflict: \(losers.joined(separator: ", "))")
 
-        section("6. History on each device (who changed what, when)")
+        section("6. The web tab, still on revision \(webRevision), saves its own edit (old contract: PUT with baseRevision)")
+        guard case .object(var edited) = webData else { throw ExitCode(1) }
+        edited["caption"] = "Sunset over the Tagus river"
+        edited["budget"] = 1_200
+        let saved = try web.send("PUT", "/api/projects/\(project)",
+            body: ["name": "Trip to Lisbon", "data": .object(edited), "baseRevision": .int(webRevision)])
+        print("   caption \"river\" -> \"Tagus river\", budget=1200, baseRevision \(webRevision)")
+        print("   relay answers HTTP \(saved.status) \(saved.body.serialized()) (a stale base merges: no 409)")
+        let summaries = try web.send("GET", "/api/projects").body
+        var latest: JSONValue?
+        if case .array(let items) = summaries { latest = items.first { $0["id"]?.stringValue == project.uuidString }?["revision"] }
+        let pulled = try web.send("GET", "/api/projects/\(project)").body
+        print("   web tab polls: server revision \(latest?.serialized() ?? "?") > its own \(saved.body["revision"]?.serialized() ?? "?"), so it pulls:")
+        print("   " + (pulled["data"]?.serialized() ?? "?"))
+        let webConverged = await waitForValue(pulled["data"], of: project, on: [phone, laptop])
+        print("   identical on iPhone, MacBook and the web tab: \(webConverged ? "yes" : "NO")")
+
+        section("7. History on each device (who changed what, when)")
         for (name, client) in [("iPhone", phone), ("MacBook", laptop)] {
             print("   on \(name):")
             for entry in try await client.withStore({ store throws(StoreError) in try store.history(project) }) {
@@ -105,7 +133,7 @@ struct Demo: AsyncParsableCommand {
             }
         }
 
-        section("7. Sync traffic (WebSocket frames through the relay; zstd compresses change sets of 256 B or more)")
+        section("8. Sync traffic (WebSocket frames through the relay; zstd compresses change sets of 256 B or more)")
         for (name, client) in [("iPhone", phone), ("MacBook", laptop)] {
             let traffic = await client.traffic
             print("   \(padded(name, to: 8)) sent \(traffic.framesSent) frames, \(traffic.bytesSent) B (\(traffic.rawBytesSent) B raw); "
@@ -116,13 +144,17 @@ struct Demo: AsyncParsableCommand {
         await server.stop()
         _ = try? await serving.value
         await relay.shutdown()
-        if !converged { throw ExitCode(1) }
+        if !converged || !webConverged { throw ExitCode(1) }
+    }
+
+    private func token(for name: String, folder: TemporaryDirectory) throws -> String {
+        try CommandFailure.context("relay tokens") { () throws(StoreError) in
+            try RelayDirectory.open(dataDirectory: folder.path + "/relay").issueToken(account: "demo", deviceName: name).token
+        }
     }
 
     private func device(_ name: String, folder: TemporaryDirectory, relayURL: String) throws -> SyncClient {
-        let token = try CommandFailure.context("relay tokens") { () throws(StoreError) in
-            try RelayDirectory.open(dataDirectory: folder.path + "/relay").issueToken(account: "demo", deviceName: name).token
-        }
+        let token = try token(for: name, folder: folder)
         print("   \(padded(name, to: 8)) store \(folder.path)/\(name.lowercased()).tandem, token \(token.prefix(12))…")
         let configuration = try SyncClientConfiguration(relayURL: relayURL, token: token)
         return try CommandFailure.context("store") { () throws(StoreError) in
@@ -151,6 +183,21 @@ struct Demo: AsyncParsableCommand {
             }
             if await first.status == .synced, await second.status == .synced, versions[0] == versions[1] { return true }
             try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    /// Waits (at most 10 s) until every device holds `value`.
+    private func waitForValue(_ value: JSONValue?, of document: DocumentID, on clients: [SyncClient]) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            var same = true
+            for client in clients {
+                let held = try? await client.withStore { store throws(StoreError) in try store.json(document) }
+                same = same && held == value
+            }
+            if same { return true }
+            try? await Task.sleep(for: .milliseconds(20))
         }
         return false
     }

@@ -91,6 +91,8 @@ extension AccountStore {
             if name != baseRevision.name { try store.rename(id, to: name) }
             return try store.put(id, json: data, basedOn: baseRevision.version, authorName: author, message: "REST PUT (\(author)), merged")
         }
+        // The fork's replica is named after the token's device: devices learn the name with the delta.
+        for replica in write.version.counts.keys where baseRevision.version[replica] == 0 { names[replica] = author }
         // The client holds its own value: answer with the revision of exactly that (or its base
         // when it changed nothing), older than the merge, so its next poll pulls the merge.
         let answer = write.revision ?? baseRevision

@@ -8,6 +8,16 @@ import TandemSync
 extension RelayProcessTests {
     /// The commands, the HTTP endpoints, tokens and limits, as a user meets them.
     @Suite struct RelayCommandTests {
+        /// `tandem demo`, what `make demo` runs: devices and a legacy REST client converge.
+        @Test func theDemoEndsWithEveryReplicaIdentical() throws {
+            let demo = try ChildProcess.run([RelayProcess.binary, "demo"], timeoutSeconds: 60)
+            #expect(demo.status == 0, "\(demo.output)")
+            #expect(demo.output.contains("identical on both devices: yes"))
+            #expect(demo.output.contains("identical on iPhone, MacBook and the web tab: yes"))
+            #expect(demo.output.contains(#""merged":true"#))
+            #expect(demo.output.contains(#"Web tab  t+"#), "the web tab's merged write is in every device's history")
+        }
+
         @Test func tokensEndpointsSyncCommandAndCleanStop() async throws {
             let folder = TestDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))

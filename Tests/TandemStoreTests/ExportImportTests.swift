@@ -73,6 +73,10 @@ import TandemCRDT
             copy[position] ^= 0x5A
             damaged.append(copy)
         }
+        // A flip in the deflate stream's unused padding bits changes no byte of the content: that
+        // archive is not damaged, and importing it is right.
+        let content = try Gzip.decompress(bytes)
+        damaged.removeAll { (try? Gzip.decompress($0)) == content }
         for (index, candidate) in damaged.enumerated() {
             let path = directory.file("damaged-\(index).tar.gz")
             try FileIO.writeAtomically(candidate, to: path)

@@ -62,12 +62,21 @@ extension AccountStore {
     func putProject(_ id: DocumentID, name: String, data: JSONValue, base: Int64, expected: Int64?,
         author: String) throws(StoreError) -> ProjectWrite
     {
+        // A retried request (its answer lost on the way) finds the write it made and gets the
+        // same answer, instead of making the same edits a second time.
+        let request = "PUT \(base) \(name.utf8.count):\(name) \(data.serialized())"
         guard let current = try store.revision(of: id) else {
             guard base == 0 else { return .notFound }
-            try store.createDocument(id: id, type: Self.projectType, name: name, json: data)
+            try store.batch { () throws(StoreError) in
+                store.tagRevision(of: id, request: request)
+                try store.createDocument(id: id, type: Self.projectType, name: name, json: data)
+            }
             return try published(id, before: nil, merged: false, answer: nil)
         }
         guard current.type == Self.projectType else { return .notFound }
+        if base < current.number, let previous = try store.revision(of: id, request: request), previous.number > base {
+            return .written(ProjectView(previous, data: nil), merged: previous.isWritersOwn)
+        }
         if let expected, expected != current.number {
             return try conflict(id, code: "conflict",
                 message: "the project is at revision \(current.number), not \(expected); merge the server copy and retry")
@@ -75,6 +84,7 @@ extension AccountStore {
         let before = try header(id)
         if base == current.number {
             try store.batch { () throws(StoreError) in
+                store.tagRevision(of: id, request: request)
                 try store.restore(id)
                 try store.rename(id, to: name)
                 _ = try store.put(id, json: data, message: "REST PUT (\(author))")
@@ -89,7 +99,8 @@ extension AccountStore {
             try store.restore(id)
             // The name merges three ways too: the client's counts only when it changed it.
             if name != baseRevision.name { try store.rename(id, to: name) }
-            return try store.put(id, json: data, basedOn: baseRevision.version, authorName: author, message: "REST PUT (\(author)), merged")
+            return try store.put(id, json: data, basedOn: baseRevision.version, authorName: author, message: "REST PUT (\(author)), merged",
+                request: request)
         }
         // The fork's replica is named after the token's device: devices learn the name with the delta.
         for replica in write.version.counts.keys where baseRevision.version[replica] == 0 { names[replica] = author }

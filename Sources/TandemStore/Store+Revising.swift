@@ -22,11 +22,13 @@ extension Store {
     /// With ``revisionLog`` on, the writer's own value gets a revision of its own (at
     /// ``ConcurrentWrite/version``), and the merged document the newer one after it.
     ///
-    /// - Parameter authorName: the device name recorded for the fork's replica.
+    /// - Parameters:
+    ///   - authorName: the device name recorded for the fork's replica.
+    ///   - request: tags the writer's own revision (``revision(of:request:)``).
     /// - Throws: `.invalidJSON`; `.notFound`; `.deleted`; `.invalidArgument` when the document
     ///   has not seen `base`.
     public func put(_ id: DocumentID, json: JSONValue, basedOn base: VersionVector, authorName: String,
-        message: String? = nil) throws(StoreError) -> ConcurrentWrite
+        message: String? = nil, request: String? = nil) throws(StoreError) -> ConcurrentWrite
     {
         try Store.checkObject(json)
         try Store.validateDeviceName(authorName)
@@ -43,7 +45,7 @@ extension Store {
                 return ConcurrentWrite(version: base, changed: false, revision: nil)
             }
             let own = fork.version
-            let revision = revisionLog ? try insertRevision(id, version: own) : nil
+            let revision = revisionLog ? try insertRevision(id, version: own, own: true, request: request.map(Self.digest)) : nil
             let before = entry.document.version
             do throws(TandemCRDTError) {
                 _ = try entry.document.apply(fork.changes(since: base))

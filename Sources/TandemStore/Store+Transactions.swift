@@ -11,6 +11,7 @@ extension Store {
         try sqlite { () throws(DatabaseError) in try database.begin(.immediate) }
         transactionReplicaNames.removeAll()
         revisedDocuments.removeAll()
+        revisionRequests.removeAll()
         batchDepth += 1
         defer { batchDepth -= 1 }
         do throws(StoreError) {
@@ -37,6 +38,7 @@ extension Store {
         return try transaction(.immediate) { () throws(StoreError) in
             transactionReplicaNames.removeAll()
             revisedDocuments.removeAll()
+            revisionRequests.removeAll()
             let result = try body()
             try recordRevisions()
             return result
@@ -45,7 +47,7 @@ extension Store {
 
     private func savepoint<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try sqlite { () throws(DatabaseError) in try database.run("SAVEPOINT write") }
-        let revised = revisedDocuments
+        let revised = (revisedDocuments, revisionRequests)
         do throws(StoreError) {
             let result = try body()
             try sqlite { () throws(DatabaseError) in try database.run("RELEASE write") }
@@ -55,7 +57,7 @@ extension Store {
             _ = try? database.run("RELEASE write")
             cache.removeAll()
             transactionReplicaNames.removeAll()
-            revisedDocuments = revised
+            (revisedDocuments, revisionRequests) = revised
             throw error
         }
     }

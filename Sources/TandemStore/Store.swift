@@ -37,6 +37,8 @@ public final class Store {
     var transactionReplicaNames: [ReplicaID: String] = [:]
     /// Documents written in the open transaction, in order: each takes one revision at commit.
     var revisedDocuments: [DocumentID] = []
+    /// Request digests to record with the revisions of this transaction (``tagRevision(of:request:)``).
+    var revisionRequests: [DocumentID: String] = [:]
 
     private init(path: String, database: Database, device: Device, readOnly: Bool) {
         self.path = path

@@ -141,6 +141,38 @@ extension RelayProcessTests {
             #expect(metrics.contains("tandem_relay_rest_merges_total 1\n"))
         }
 
+        @Test func aRetriedWriteGetsTheSameAnswerAndAppliesOnce() throws {
+            let setup = try Setup()
+            let rest = setup.rest
+            let id = DocumentID.random()
+            // Every request is sent twice, as a client does when the first answer is lost.
+            let created = try rest.put(id, name: "Note", data: ["caption": "Hello"], base: 0)
+            let createdAgain = try rest.put(id, name: "Note", data: ["caption": "Hello"], base: 0)
+            #expect(createdAgain.status == 200 && createdAgain.revision == created.revision)
+            let first = try #require(created.revision)
+
+            let saved = try rest.put(id, name: "Note", data: ["caption": "Hello!"], base: first)
+            let device = try setup.client(account: "alice", device: "tablet")
+            let savedRevision = try #require(saved.revision)
+            let other = try #require(try device.put(id, name: "Note", data: ["caption": "Hello!", "pinned": true], base: savedRevision).revision)
+            let savedAgain = try rest.put(id, name: "Note", data: ["caption": "Hello!"], base: first)
+            #expect(savedAgain.status == 200)
+            #expect(savedAgain.revision == saved.revision && savedAgain.json?["merged"] == nil)
+
+            // A merged stale write, retried after yet another write.
+            let merged = try rest.put(id, name: "Note", data: ["caption": "Hello there"], base: first)
+            #expect(merged.json?["merged"] == true)
+            let latest = try #require(try rest.get(id).revision)
+            _ = try device.put(id, name: "Note", data: ["caption": "Hello! there", "pinned": false], base: latest)
+            let mergedAgain = try rest.put(id, name: "Note", data: ["caption": "Hello there"], base: first)
+            #expect(mergedAgain.revision == merged.revision && mergedAgain.json?["merged"] == true)
+
+            let final = try rest.get(id)
+            #expect(final.json?[path: "data", "caption"] == "Hello! there", "each edit applied once: \(final.raw.body)")
+            #expect(final.json?[path: "data", "pinned"] == false)
+            #expect(try #require(final.revision) > other)
+        }
+
         @Test func strictClientsGet409WithTheServerCopy() throws {
             let setup = try Setup()
             let rest = setup.rest

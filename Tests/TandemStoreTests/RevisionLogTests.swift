@@ -76,6 +76,34 @@ import TandemCRDT
         #expect(try store.latestRevisions(after: applied.number).map(\.document) == [other])
     }
 
+    @Test func aTaggedWriteIsFoundByItsRequestAndARolledBackTagIsGone() throws {
+        let directory = try TemporaryDirectory()
+        let store = try Self.store(directory)
+        let id = try store.createDocument(json: ["n": 0])
+        let base = try #require(try store.revision(of: id))
+        try store.batch { () throws(StoreError) in
+            store.tagRevision(of: id, request: "first")
+            try store.put(id, json: ["n": 1])
+        }
+        let tagged = try #require(try store.revision(of: id, request: "first"))
+        #expect(tagged == (try store.revision(of: id)))
+        #expect(tagged.request?.count == 64 && !tagged.isWritersOwn)
+        #expect(throws: StoreError.self) {
+            try store.batch { () throws(StoreError) in
+                store.tagRevision(of: id, request: "second")
+                try store.put(id, json: ["n": 2])
+                throw StoreError(.invalidArgument, "abandon")
+            }
+        }
+        #expect(try store.revision(of: id, request: "second") == nil)
+        // A write from an old version tags the writer's own revision, not the merge after it.
+        let write = try store.put(id, json: ["n": 0, "m": 1], basedOn: base.version, authorName: "web", request: "third")
+        let own = try #require(try store.revision(of: id, request: "third"))
+        #expect(own == write.revision && own.isWritersOwn)
+        #expect(try #require(try store.revision(of: id)).number == own.number + 1)
+        #expect(try store.revision(of: id, request: "unknown") == nil)
+    }
+
     @Test func revisionsPastTheLimitArePruned() throws {
         let directory = try TemporaryDirectory()
         let store = try Self.store(directory)

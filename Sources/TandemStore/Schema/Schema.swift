@@ -96,9 +96,12 @@ enum Schema {
             version  BLOB NOT NULL,
             name     TEXT NOT NULL,
             deleted  INTEGER,
-            time     INTEGER NOT NULL
+            time     INTEGER NOT NULL,
+            own      INTEGER NOT NULL DEFAULT 0 CHECK (own IN (0, 1)),
+            request  TEXT CHECK (request IS NULL OR length(request) = 64)
         );
         CREATE INDEX revisions_by_document ON revisions (document, revision);
+        CREATE INDEX revisions_by_request ON revisions (document, request) WHERE request IS NOT NULL;
         ALTER TABLE documents ADD COLUMN restored INTEGER;
         ALTER TABLE documents ADD COLUMN revision INTEGER;
         """

@@ -1,10 +1,24 @@
 import Glibc
 
-/// A bare HTTP/1.1 GET over a loopback socket (the soak reads the relay's /metrics with it).
+/// Bare HTTP/1.1 over a loopback socket, one request per connection: the soak reads the relay's
+/// /metrics with it and measures the REST layer; the demo's web tab speaks REST with it.
 enum LoopbackHTTP {
+    /// An answer: its status and its body.
+    struct Reply {
+        let status: Int
+        let body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
     /// The body of `GET path` from `http://127.0.0.1:PORT`, or nil on any failure.
     static func get(url: String, path: String) -> String? {
         guard let colon = url.lastIndex(of: ":"), let port = UInt16(url[url.index(after: colon)...]) else { return nil }
+        return request("GET", port: port, path: path)?.text
+    }
+
+    /// One request to `http://127.0.0.1:PORT`, with a bearer token and a JSON body when given;
+    /// nil when the relay cannot be reached or answers something that is not HTTP.
+    static func request(_ method: String, port: UInt16, path: String, token: String? = nil, body: [UInt8]? = nil) -> Reply? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -18,14 +32,25 @@ enum LoopbackHTTP {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { return nil }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        guard send(fd, request, request.count, 0) == request.count else { return nil }
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: \(body?.count ?? 0)\r\n"
+        if let token { head += "Authorization: Bearer \(token)\r\n" }
+        if body != nil { head += "Content-Type: application/json\r\n" }
+        let request = Array((head + "\r\n").utf8) + (body ?? [])
+        var sent = 0
+        while sent < request.count {
+            let count = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return nil }
+            sent += count
+        }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16_384)
         while case let count = recv(fd, &buffer, buffer.count, 0), count > 0 { response += buffer[..<count] }
         let separator: [UInt8] = [13, 10, 13, 10]
-        guard let split = (0..<max(0, response.count - 3)).first(where: { Array(response[$0..<$0 + 4]) == separator }) else { return nil }
-        return String(decoding: response[(split + 4)...], as: UTF8.self)
+        guard response.starts(with: Array("HTTP/1.1 ".utf8)), response.count >= 12,
+            let status = Int(String(decoding: response[9..<12], as: UTF8.self)),
+            let split = (0..<max(0, response.count - 3)).first(where: { Array(response[$0..<$0 + 4]) == separator })
+        else { return nil }
+        return Reply(status: status, body: Array(response[(split + 4)...]))
     }
 
     /// The value of an unlabelled (or exactly labelled) sample in a Prometheus text body.

@@ -13,7 +13,8 @@ struct RelaySoak: AsyncParsableCommand {
         discussion: """
             Load: --shared-clients devices on one account plus --accounts accounts with one device \
             each, all editing for --seconds, then waiting until everything converged. Latency: two \
-            devices on one account; p50 and p99 of --latency-edits edits from one to the other. The \
+            devices on one account; p50 and p99 of --latency-edits edits from one to the other. REST: \
+            answer times of /api/projects (current-revision PUT, stale PUT, GET) over --rest-requests rounds. The \
             load generator's stores go to --client-stores (tmpfs by default, so the generator's \
             fsyncs do not compete with the relay's); the relay and the latency devices use the disk.
             """,
@@ -37,6 +38,9 @@ struct RelaySoak: AsyncParsableCommand {
     @Option(help: "Edits measured by the latency benchmark (0 skips it).")
     var latencyEdits = 1_000
 
+    @Option(help: "Rounds of the REST benchmark: a current-revision PUT, a stale PUT and a GET each (0 skips it).")
+    var restRequests = 300
+
     @Option(help: ArgumentHelp("Where the load generator's stores go.", valueName: "dir"))
     var clientStores = "/dev/shm"
 
@@ -44,7 +48,9 @@ struct RelaySoak: AsyncParsableCommand {
         let folder = try TemporaryDirectory(prefix: "tandem-soak")
         defer { folder.remove() }
         let relay = try ChildRelay(dataDirectory: folder.path + "/relay",
-            arguments: ["--max-connections-per-account", String(max(256, sharedClients * 2)), "--changes-per-second", "1000"])
+            arguments: ["--max-connections-per-account", String(max(256, sharedClients * 2)), "--changes-per-second", "1000",
+                // The REST benchmark measures answer times, not the per-token rate limit.
+                "--rest-requests-per-second", "100000", "--rest-burst", "100000"])
         defer { relay.stop() }
         print("relay \(relay.url) (pid \(relay.pid)), data in \(folder.path)/relay")
         if sharedClients + accounts > 0 {
@@ -56,6 +62,9 @@ struct RelaySoak: AsyncParsableCommand {
         if latencyEdits > 0 {
             try await LatencyBenchmark(relayURL: relay.url, dataDirectory: folder.path + "/relay", storeDirectory: folder.path,
                 edits: latencyEdits).run()
+        }
+        if restRequests > 0 {
+            try RESTLatency(relayURL: relay.url, dataDirectory: folder.path + "/relay", requests: restRequests).run()
         }
     }
 }

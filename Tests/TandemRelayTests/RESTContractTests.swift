@@ -21,6 +21,12 @@ extension RelayProcessTests {
             func client(account: String, device: String) throws -> RESTClient {
                 RESTClient(port: relay.port, token: try issueToken(dataDirectory: relay.dataDirectory, account: account, device: device))
             }
+
+            /// A WebSocket device of the same account, with its own store file.
+            func device(_ name: String) throws -> TestDevice {
+                try TestDevice(name, in: folder, relayURL: relay.url,
+                    token: issueToken(dataDirectory: relay.dataDirectory, account: "alice", device: name))
+            }
         }
 
         @Test func everyRouteNeedsAValidToken() throws {
@@ -324,8 +330,7 @@ extension RelayProcessTests {
         @Test func aRESTClientAndAWebSocketDeviceConverge() async throws {
             let setup = try Setup()
             let rest = setup.rest
-            let device = try TestDevice("Phone", in: setup.folder, relayURL: setup.relay.url,
-                token: issueToken(dataDirectory: setup.relay.dataDirectory, account: "alice", device: "Phone"))
+            let device = try setup.device("Phone")
             let online = device.goOnline()
 
             // A REST write reaches the connected device live, header and value.
@@ -382,8 +387,7 @@ extension RelayProcessTests {
         @Test func aDeviceOfflineDuringARestoreDoesNotDeleteTheProjectAgain() async throws {
             let setup = try Setup()
             let rest = setup.rest
-            let device = try TestDevice("Laptop", in: setup.folder, relayURL: setup.relay.url,
-                token: issueToken(dataDirectory: setup.relay.dataDirectory, account: "alice", device: "Laptop"))
+            let device = try setup.device("Laptop")
             let id = DocumentID.random()
             let created = try #require(try rest.put(id, name: "Plan", data: ["caption": "v1"], base: 0).revision)
             try await device.client.sync(timeout: .seconds(20))

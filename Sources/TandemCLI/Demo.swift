@@ -176,30 +176,23 @@ struct Demo: AsyncParsableCommand {
 
     /// Waits (at most 10 s) until both devices are synced and hold the same version.
     private func waitForConvergence(of document: DocumentID, on first: SyncClient, _ second: SyncClient) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
+        try await waitUntil(timeout: .seconds(10), every: .milliseconds(20)) {
             let versions = try await [first, second].asyncMap { client in
                 try await client.withStore { store throws(StoreError) in try store.version(document) }
             }
-            if await first.status == .synced, await second.status == .synced, versions[0] == versions[1] { return true }
-            try await Task.sleep(for: .milliseconds(20))
+            let statuses = [await first.status, await second.status]
+            return statuses.allSatisfy { $0 == .synced } && versions[0] == versions[1]
         }
-        return false
     }
 
     /// Waits (at most 10 s) until every device holds `value`.
     private func waitForValue(_ value: JSONValue?, of document: DocumentID, on clients: [SyncClient]) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            var same = true
-            for client in clients {
-                let held = try? await client.withStore { store throws(StoreError) in try store.json(document) }
-                same = same && held == value
+        await waitUntil(timeout: .seconds(10), every: .milliseconds(20)) {
+            let held = await clients.asyncMap { client in
+                try? await client.withStore { store throws(StoreError) in try store.json(document) }
             }
-            if same { return true }
-            try? await Task.sleep(for: .milliseconds(20))
+            return held.allSatisfy { $0 == value }
         }
-        return false
     }
 
     private func section(_ title: String) {

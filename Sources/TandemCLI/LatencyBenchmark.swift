@@ -63,11 +63,11 @@ struct LatencyBenchmark {
 }
 
 /// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
-func waitUntil(timeout: Duration, _ condition: () async throws -> Bool) async rethrows -> Bool {
+func waitUntil(timeout: Duration, every interval: Duration = .milliseconds(50), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
+        try? await Task.sleep(for: interval)
     }
     return try await condition()
 }

@@ -60,10 +60,7 @@ extension Store {
     }
 
     static func digest(_ request: String) -> String {
-        SHA256.hash(Array(request.utf8)).map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
-        }.joined()
+        Hex.lowercase(SHA256.hash(Array(request.utf8)))
     }
 
     /// The newest revision of every document written after revision `number`, oldest first.

@@ -1,4 +1,5 @@
-/// SHA-256 (FIPS 180-4), for hashing bearer tokens before they are stored.
+/// SHA-256 (FIPS 180-4), for hashing bearer tokens before they are stored and REST requests
+/// in the revision log.
 ///
 /// Written here rather than taken from swift-crypto: the relay needs one hash of a few dozen
 /// bytes per connection, and swift-crypto would compile a second copy of BoringSSL (minutes of

@@ -8,20 +8,11 @@ extension Store {
     public func batch<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         guard !readOnly else { throw StoreError(.io, "this store was opened for reading only") }
         precondition(!database.isInTransaction, "Store batches do not nest")
-        try sqlite { () throws(DatabaseError) in try database.begin(.immediate) }
-        transactionReplicaNames.removeAll()
-        revisedDocuments.removeAll()
-        revisionRequests.removeAll()
         batchDepth += 1
         defer { batchDepth -= 1 }
         do throws(StoreError) {
-            let result = try body()
-            try recordRevisions()
-            try sqlite { () throws(DatabaseError) in try database.commit() }
-            return result
+            return try committing(body)
         } catch {
-            database.rollback()
-            cache.removeAll()
             // A rename inside the batch was rolled back too.
             if let stored = try? Store.readDevice(database) { device = stored }
             throw error
@@ -35,7 +26,13 @@ extension Store {
         guard !readOnly else { throw StoreError(.io, "this store was opened for reading only") }
         if batchDepth > 0 { return try savepoint(body) }
         precondition(!database.isInTransaction, "Store writes do not nest")
-        return try transaction(.immediate) { () throws(StoreError) in
+        return try committing(body)
+    }
+
+    /// One write transaction, `BEGIN IMMEDIATE` to `COMMIT`, that starts with no per-transaction
+    /// state and records its revisions just before it commits.
+    private func committing<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try transaction(.immediate) { () throws(StoreError) in
             transactionReplicaNames.removeAll()
             revisedDocuments.removeAll()
             revisionRequests.removeAll()
@@ -74,13 +71,9 @@ extension Store {
     private func transaction<T>(
         _ kind: Database.TransactionKind, _ body: () throws(StoreError) -> T
     ) throws(StoreError) -> T {
-        try sqlite { () throws(DatabaseError) in try database.begin(kind) }
         do throws(StoreError) {
-            let result = try body()
-            try sqlite { () throws(DatabaseError) in try database.commit() }
-            return result
+            return try database.transaction(kind, body)
         } catch {
-            database.rollback()
             cache.removeAll()
             throw error
         }

@@ -129,25 +129,17 @@ public final class Store {
 
     private static func loadOrCreateDevice(_ database: Database, name: String?) throws(StoreError) -> Device {
         if let device = try readDevice(database) { return device }
-        try sqlite { () throws(DatabaseError) in try database.begin(.immediate) }
-        do throws(StoreError) {
+        return try database.transaction(.immediate) { () throws(StoreError) in
             // Another process may have created the device between the read and the lock.
-            if let device = try readDevice(database) {
-                try sqlite { () throws(DatabaseError) in try database.commit() }
-                return device
-            }
+            if let device = try readDevice(database) { return device }
             let device = Device(id: .random(), name: name ?? SystemServices.hostName(), created: SystemServices.now())
             try sqlite { () throws(DatabaseError) in
                 try database.run("INSERT INTO device (id, name, created) VALUES (?1, ?2, ?3)",
                     [.text(device.id.description), .text(device.name), .integer(device.created)])
                 try database.run("INSERT OR IGNORE INTO replicas (replica, device_name, first_seen) VALUES (?1, ?2, ?3)",
                     [.text(device.id.description), .text(device.name), .integer(device.created)])
-                try database.commit()
             }
             return device
-        } catch {
-            database.rollback()
-            throw error
         }
     }
 }

@@ -31,8 +31,7 @@ public final class RelayDirectory {
     }
 
     private static func migrate(_ database: Database) throws(StoreError) {
-        try sqlite { () throws(DatabaseError) in try database.begin(.immediate) }
-        do throws(StoreError) {
+        try database.transaction(.immediate) { () throws(StoreError) in
             let found = Int(try sqlite { () throws(DatabaseError) in try database.pragma("user_version") } ?? "0") ?? 0
             guard found <= RelaySchema.scripts.count else {
                 throw StoreError(.unsupportedVersion, "the relay database was written by a newer Tandem (schema \(found)); upgrade tandem")
@@ -40,11 +39,7 @@ public final class RelayDirectory {
             try sqlite { () throws(DatabaseError) in
                 for index in found..<RelaySchema.scripts.count { try database.execute(RelaySchema.scripts[index]) }
                 try database.execute("PRAGMA user_version = \(RelaySchema.scripts.count)")
-                try database.commit()
             }
-        } catch {
-            database.rollback()
-            throw error
         }
     }
 
@@ -75,10 +70,7 @@ public final class RelayDirectory {
         }
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let token = "tdm_" + secret.map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
+        let token = "tdm_" + Hex.lowercase(secret)
         let now = clock()
         let id = try transaction { () throws(StoreError) in
             try sqlite { () throws(DatabaseError) in
@@ -131,14 +123,6 @@ public final class RelayDirectory {
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction.
     func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try sqlite { () throws(DatabaseError) in try database.begin(.immediate) }
-        do throws(StoreError) {
-            let result = try body()
-            try sqlite { () throws(DatabaseError) in try database.commit() }
-            return result
-        } catch {
-            database.rollback()
-            throw error
-        }
+        try database.transaction(.immediate, body)
     }
 }

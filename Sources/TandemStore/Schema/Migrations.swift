@@ -16,21 +16,14 @@ enum Migrations {
         let before = try version(of: database)
         if before > currentVersion { throw newer(before) }
         if before == currentVersion { return }
-        try sqlite { () throws(DatabaseError) in try database.begin(.immediate) }
-        do throws(StoreError) {
+        try database.transaction(.immediate) { () throws(StoreError) in
             // Another process may have migrated between the check and the lock.
             let found = try version(of: database)
             if found > currentVersion { throw newer(found) }
             for index in found..<currentVersion {
                 try sqlite { () throws(DatabaseError) in try database.execute(scripts[index]) }
             }
-            try sqlite { () throws(DatabaseError) in
-                try database.execute("PRAGMA user_version = \(currentVersion)")
-                try database.commit()
-            }
-        } catch {
-            database.rollback()
-            throw error
+            try sqlite { () throws(DatabaseError) in try database.execute("PRAGMA user_version = \(currentVersion)") }
         }
     }
 

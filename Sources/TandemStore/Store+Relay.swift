@@ -45,14 +45,19 @@ extension Store {
                     return false
                 }
                 // The earliest tombstone wins; a restore made after a tombstone outlives it.
-                let restored = try restoredTime(of: id) ?? Int64.min
-                if let deleted, existing.deleted.map({ deleted < $0 }) ?? (deleted > restored) {
-                    try sqlite { () throws(DatabaseError) in
-                        try database.run("UPDATE documents SET deleted = ?1 WHERE id = ?2", [.integer(deleted), .text(id.uuidString)])
-                    }
-                    cache.remove(id)
-                    noteRevision(id)
+                guard let deleted else { return false }
+                let replaces: Bool
+                if let current = existing.deleted {
+                    replaces = deleted < current
+                } else {
+                    replaces = try deleted > (restoredTime(of: id) ?? .min)
                 }
+                guard replaces else { return false }
+                try sqlite { () throws(DatabaseError) in
+                    try database.run("UPDATE documents SET deleted = ?1 WHERE id = ?2", [.integer(deleted), .text(id.uuidString)])
+                }
+                cache.remove(id)
+                noteRevision(id)
                 return false
             }
             try insertType(documentType, replacing: false)

@@ -44,7 +44,7 @@ public struct ClientSession: Sendable {
     public let hello: Hello
     /// The largest frame accepted from the relay.
     public let maximumFrameBytes: Int
-    private var nextSequence: UInt64 = 1
+    private var numbering = ChangesNumbering()
 
     /// A session for `hello`'s device.
     public init(hello: Hello, maximumFrameBytes: Int = FrameCodec.defaultMaximumFrameBytes) {
@@ -114,10 +114,8 @@ public struct ClientSession: Sendable {
     /// with the actions.
     public mutating func send(document: DocumentID, changeSet: [UInt8], authors: [Author] = []) -> (sequence: UInt64, actions: [Action]) {
         guard case .open = state else { return (0, []) }
-        let sequence = nextSequence
-        nextSequence += 1
-        let changes = Changes(document: document, sequence: sequence, changeSet: changeSet, authors: authors)
-        return (sequence, [.send(FrameCodec.encode(.changes(changes)))])
+        let (sequence, frame) = numbering.frame(document: document, changeSet: changeSet, authors: authors)
+        return (sequence, [.send(frame)])
     }
 
     /// Sends a document's metadata (before its first changes, or a new tombstone).

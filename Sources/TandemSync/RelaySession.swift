@@ -44,7 +44,7 @@ public struct RelaySession: Sendable {
     public private(set) var state: State = .awaitingHello
     /// The largest frame accepted.
     public let maximumFrameBytes: Int
-    private var nextSequence: UInt64 = 1
+    private var numbering = ChangesNumbering()
 
     /// A session that accepts frames up to `maximumFrameBytes`.
     public init(maximumFrameBytes: Int = FrameCodec.defaultMaximumFrameBytes) {
@@ -131,10 +131,8 @@ public struct RelaySession: Sendable {
     /// sequence number with the actions.
     public mutating func deliver(document: DocumentID, changeSet: [UInt8], authors: [Author] = []) -> (sequence: UInt64, actions: [Action]) {
         guard case .open = state else { return (0, []) }
-        let sequence = nextSequence
-        nextSequence += 1
-        let changes = Changes(document: document, sequence: sequence, changeSet: changeSet, authors: authors)
-        return (sequence, [.send(FrameCodec.encode(.changes(changes)))])
+        let (sequence, frame) = numbering.frame(document: document, changeSet: changeSet, authors: authors)
+        return (sequence, [.send(frame)])
     }
 
     /// Sends the client a document's metadata (before its first changes, or a new tombstone).

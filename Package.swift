@@ -34,6 +34,8 @@ let package = Package(
         // Already in the graph through Hummingbird; declared for its event loops, which run the
         // relay's and the client's blocking SQLite work off the cooperative thread pool.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        // SHA-256 change digests and Ed25519 authorship signatures (BoringSSL underneath).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -53,7 +55,7 @@ let package = Package(
         ),
         .target(
             name: "TandemCRDT",
-            dependencies: ["CZstd", "CZlib"],
+            dependencies: ["CZstd", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: engine,
             // Foundation-free code calling rounding functions needs libm spelled out on Linux.
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]

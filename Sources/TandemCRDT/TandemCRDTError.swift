@@ -19,6 +19,11 @@ public struct TandemCRDTError: Error, Hashable, Sendable, CustomStringConvertibl
         case compression
         /// A change contradicts the history it claims to extend.
         case invalidChange
+        /// Two changes claim the same ids with different content (``TandemCRDTError/equivocation``
+        /// names them).
+        case equivocation
+        /// A change is unsigned, badly signed, or signed with a key that is not its author's.
+        case unauthenticated
         /// JSON that does not parse.
         case invalidJSON
         /// A path or container that does not exist or has another type.
@@ -33,11 +38,21 @@ public struct TandemCRDTError: Error, Hashable, Sendable, CustomStringConvertibl
     public let code: Code
     /// A sentence a person can act on.
     public let message: String
+    /// For ``Code/equivocation``: the ids both versions claim.
+    public let equivocation: Equivocation?
 
     /// Creates an error.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
+        equivocation = nil
+    }
+
+    /// An equivocation error naming the ids both versions claim.
+    public init(equivocation: Equivocation) {
+        code = .equivocation
+        message = "two different changes claim \(equivocation): the same ids were used for different edits (a restored backup or a copied store file)"
+        self.equivocation = equivocation
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

@@ -57,7 +57,8 @@ import Testing
         let decode = Self.decoders[0].decode
         #expect(Self.rejection(decode, patched { $0[0] = UInt8(ascii: "X") }) == .badMagic)
         #expect(Self.rejection(decode, Array("{\"json\":1}".utf8)) == .badMagic)
-        #expect(Self.rejection(decode, patched { $0[4] = 2 }) == .unsupportedVersion)
+        #expect(Self.rejection(decode, patched { $0[4] = 3 }) == .unsupportedVersion)
+        #expect(Self.rejection(decode, patched { $0[4] = 1 }) == .unsupportedVersion, "a blob of format 1 (an older Tandem)")
         #expect(Self.rejection(decode, patched { $0[4] = 0 }) == .unsupportedVersion)
         #expect(Self.rejection(decode, patched { $0[5] = Envelope.Kind.snapshot.rawValue }) == .malformed)
         #expect(Self.rejection(decode, patched { $0[6] = 2 }) == .malformed, "unknown flag")
@@ -507,6 +508,12 @@ import Testing
         column { $0.uint64((1.0).bitPattern) }  // values
         column { _ in }  // list values
         body.string("")
+        // Seals: Alice's run starts at counter 3, so it links to the digest of her change
+        // ending there (any 32 bytes decode; applying checks them against the history).
+        body.uvarint(1)
+        body.uvarint(0)
+        body.byte(1)
+        body.bytes += [UInt8](repeating: 0xAB, count: 32)
         return body.bytes
     }
 }

@@ -57,7 +57,7 @@ import Testing
             let bytes = try Self.fixture(name)
             try #require(bytes.count > 20, "\(name): shorter than a header")
             #expect(Array(bytes[0..<4]) == Array("TNDM".utf8), "\(name): magic")
-            #expect(bytes[4] == 1, "\(name): version")
+            #expect(bytes[4] == 2, "\(name): version")
             #expect(bytes[5] == kind, "\(name): kind")
             #expect(bytes[6] == 0, "\(name): flags (stored uncompressed)")
             #expect(bytes[7] == 0, "\(name): reserved")
@@ -69,7 +69,7 @@ import Testing
         }
         let state = try Self.fixture("golden-state.tndm")
         try #require(state.count > 20, "state: shorter than a header")
-        #expect(Array(state[0..<8]) == [0x54, 0x4E, 0x44, 0x4D, 1, 3, 0, 0], "state: magic, version, kind 3, no flags")
+        #expect(Array(state[0..<8]) == [0x54, 0x4E, 0x44, 0x4D, 2, 3, 0, 0], "state: magic, version, kind 3, no flags")
         #expect(Int(Self.uint32(state, at: 8)) == state.count - 20 && Self.uint32(state, at: 12) == Self.uint32(state, at: 8))
         #expect(Self.uint32(state, at: 16) == DecoderFuzzTests.crc32(state[20...]), "state: CRC-32")
     }

@@ -175,9 +175,7 @@ import Testing
         let start = base.version
         let perReplica = try replicas.map { doc in try ChangeSet(encoded: doc.changes(since: start).encoded()) }
         // Deliver one change at a time, round-robin across replicas (the most interleaved order).
-        let singles = perReplica.map { set in
-            (0..<set.count).map { index in set.subset([(index, set.records[index].counter, set.records[index].endCounter)]) }
-        }
+        let singles = perReplica.map { $0.singleChanges() }
         var roundRobin: [ChangeSet] = []
         for index in 0..<(singles.map(\.count).max() ?? 0) {
             for list in singles where index < list.count { roundRobin.append(list[index]) }

@@ -24,10 +24,13 @@ extension Document {
     public func apply(_ changes: ChangeSet) throws(TandemCRDTError) -> ApplyReport {
         try changes.validateStructure()
         if changeIsOpen { commit() }
-        var sources = [changes] + pending
+        let incoming = IntakeSet(changes)
+        try authenticate(incoming)
+        var sources = [incoming] + pending
         var plan = Plan(document: self, sources: sources)
         plan.order()
-        do {
+        do throws(TandemCRDTError) {
+            if let conflict = plan.conflict { throw conflict.error }
             try plan.validate()
         } catch {
             // A stale pending change that proves invalid is dropped so it cannot block others.
@@ -38,22 +41,28 @@ extension Document {
         // The tables of every source that has a ready change, mapped once onto the document's.
         var tables: [Int: SourceTables] = [:]
         for step in plan.steps where tables[step.source] == nil {
-            let source = sources[step.source]
+            let source = sources[step.source].set
             tables[step.source] = SourceTables(
                 replicas: source.replicas.map(replicaSlot), containers: source.containers.map(containerSlot),
                 keys: source.keys.map(keySlot))
         }
         for step in plan.steps {
-            apply(step, from: sources[step.source], tables: tables[step.source]!)
+            let source = sources[step.source]
+            apply(step, from: source.set, tables: tables[step.source]!)
+            digests.append(source.digests.isEmpty ? nil : source.digests[step.record])
             report.applied += 1
-            report.operations += Int(sources[step.source].records[step.record].endCounter - step.from)
+            report.operations += Int(source.set.records[step.record].endCounter - step.from)
         }
+        var signed = Set(plan.steps.map(\.source))
+        signed.insert(0)
+        for source in signed.sorted() { keepSignatures(of: sources[source]) }
         report.duplicates = plan.duplicates.filter { $0.source == 0 }.count
-        var stillPending: [ChangeSet] = []
+        var stillPending: [IntakeSet] = []
         for waiting in plan.waiting {
             let source = sources[waiting.source]
-            let record = source.records[waiting.record]
-            stillPending.append(source.subset([(waiting.record, record.counter, record.endCounter)]))
+            let link = source.links[waiting.record]
+            let single = source.set.single(waiting.record, link: link)
+            stillPending.append(IntakeSet(set: single, digests: [source.digests[waiting.record]], links: [link]))
         }
         pending = stillPending
         report.pending = pending.count

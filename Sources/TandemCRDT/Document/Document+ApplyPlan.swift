@@ -16,6 +16,7 @@ extension Document {
 
         let document: Document
         let sources: [ChangeSet]
+        let intakes: [IntakeSet]
         /// Per source: its replica index to a document index (past the table's end: replicas the
         /// document will add).
         var replicaMaps: [[UInt32]] = []
@@ -24,13 +25,18 @@ extension Document {
         var duplicates: [Reference] = []
         var waiting: [Reference] = []
         var failedSource = -1
+        /// The first equivocation found, with the source that carries it.
+        var conflict: (source: Int, error: TandemCRDTError)?
+        /// Per author (document index): the changes planned so far, in counter order.
+        var planned: [UInt32: [(counter: UInt32, end: UInt32, digest: ChangeDigest)]] = [:]
 
-        init(document: Document, sources: [ChangeSet]) {
+        init(document: Document, sources: [IntakeSet]) {
             self.document = document
-            self.sources = sources
+            self.intakes = sources
+            self.sources = sources.map(\.set)
             simulated = document.counts
             var added: [ReplicaID: UInt32] = [:]
-            for source in sources {
+            for source in self.sources {
                 replicaMaps.append(source.replicas.map { replica in
                     if let index = document.replicaIndex[replica] ?? added[replica] { return index }
                     let index = UInt32(document.counts.count + added.count)
@@ -56,9 +62,20 @@ extension Document {
                     let map = replicaMaps[reference.source]
                     let record = set.records[reference.record]
                     let author = Int(map[Int(record.replica)])
+                    let intake = intakes[reference.source]
+                    let checks = intake.checksIdentity
                     if record.endCounter <= simulated[author] {
+                        if checks, !matches(author: UInt32(author), record: record, digest: intake.digests[reference.record]) {
+                            fail(reference.source, author: set.replicas[Int(record.replica)], record.counter..<record.endCounter)
+                            return
+                        }
                         duplicates.append(reference)
                         continue
+                    }
+                    if checks, record.counter < simulated[author] {
+                        // Overlaps what is held but is cut elsewhere: another version of those ops.
+                        fail(reference.source, author: set.replicas[Int(record.replica)], record.counter..<simulated[author])
+                        return
                     }
                     let ready = record.counter <= simulated[author]
                         && set.deps[Int(record.depsStart)..<Int(record.depsStart + record.depsCount)].allSatisfy {
@@ -68,6 +85,18 @@ extension Document {
                         next.append(reference)
                         continue
                     }
+                    if checks {
+                        // The change links to the digest of the one before it: it must be the one held.
+                        let head = planned[UInt32(author)]?.last?.digest
+                            ?? (Int(author) < document.counts.count
+                                ? document.digest(of: UInt32(author), endingAt: record.counter) : ChangeDigest.zero)
+                        guard head == intake.links[reference.record] else {
+                            fail(reference.source, author: set.replicas[Int(record.replica)],
+                                 (record.counter == 0 ? 0 : record.counter - 1)..<record.counter)
+                            return
+                        }
+                        planned[UInt32(author), default: []].append((record.counter, record.endCounter, intake.digests[reference.record]))
+                    }
                     steps.append(Step(source: reference.source, record: reference.record, from: simulated[author]))
                     simulated[author] = record.endCounter
                     progress = true
@@ -75,6 +104,25 @@ extension Document {
                 remaining = next
             }
             waiting = remaining
+        }
+
+        private mutating func fail(_ source: Int, author: ReplicaID, _ counters: Range<UInt32>) {
+            failedSource = source
+            conflict = (source, TandemCRDTError(equivocation: Equivocation(replica: author, counters: counters)))
+        }
+
+        /// Whether a change the document (or the plan) already covers is the one it holds:
+        /// same ids, cut at the same place, same digest.
+        func matches(author: UInt32, record: ChangeRecord, digest: ChangeDigest) -> Bool {
+            if let run = planned[author], let first = run.first, record.counter >= first.counter {
+                return run.contains { $0.counter == record.counter && $0.end == record.endCounter && $0.digest == digest }
+            }
+            guard Int(author) < document.counts.count, let index = document.record(of: author, holding: record.counter) else {
+                return false
+            }
+            let held = document.history.records[index]
+            return held.counter == record.counter && held.endCounter == record.endCounter
+                && document.recordDigest(index) == digest
         }
 
         /// Checks, in application order, that every origin and delete target exists in its

@@ -47,14 +47,22 @@ extension Document {
 }
 
 extension Document {
-    /// Every change (or part of one) this document has that `version` lacks: the delta to send
-    /// a peer whose version is `version`.
+    /// Every change this document has that `version` lacks: the delta to send a peer whose
+    /// version is `version`. Changes are never cut: one that `version` covers in part is sent
+    /// whole (a peer that holds it cut elsewhere holds another version of it). The delta links
+    /// each author's run to the change before it and carries the author's signature of the run
+    /// where the document has one; a document that ``requiresSignatures`` sends an author's
+    /// changes only up to its newest signed point, and signs its own with ``signingKey``.
     public func changes(since version: VersionVector = VersionVector()) -> ChangeSet {
         if changeIsOpen { commit() }
+        signLocalHead()
+        sealedLocalEnd = counts[Int(localReplica)]
         var parts: [(record: Int, from: UInt32, to: UInt32)] = []
         for (replica, indexes) in recordsByReplica.enumerated() {
             let lower = version[history.replicas[replica]]
-            guard lower < counts[replica] else { continue }
+            var upper = counts[replica]
+            if requiresSignatures { upper = signedHeads[UInt32(replica)]?.end ?? 0 }
+            guard lower < upper else { continue }
             // A replica's records are in counter order: find the first one not fully covered.
             var low = 0
             var high = indexes.count
@@ -64,10 +72,13 @@ extension Document {
             }
             for index in indexes[low...] {
                 let record = history.records[index]
-                parts.append((index, max(record.counter, lower), record.endCounter))
+                if record.endCounter > upper { break }
+                parts.append((index, record.counter, record.endCounter))
             }
         }
         parts.sort { $0.record < $1.record }
-        return history.subset(parts)
+        var delta = history.subset(parts)
+        seal(&delta)
+        return delta
     }
 }

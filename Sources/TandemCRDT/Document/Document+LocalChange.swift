@@ -9,7 +9,8 @@ extension Document {
         if changeMergeInterval > 0, let last = history.records.last, last.replica == localReplica,
             last.message < 0, last.endCounter == counts[local], heads.count == 1,
             heads[0] == LocalID(replica: localReplica, counter: last.endCounter - 1),
-            maxLamport == last.lamport + last.length - 1
+            maxLamport == last.lamport + last.length - 1, digests[history.records.count - 1] == nil,
+            last.endCounter > sealedLocalEnd
         {
             reopened = ReopenedChange(length: last.length, opsCount: last.opsCount, time: last.time)
             changeIsOpen = true
@@ -22,6 +23,7 @@ extension Document {
         history.deps.append(contentsOf: heads)
         recordsByReplica[local].append(history.records.count)
         history.records.append(record)
+        digests.append(nil)
         changeIsOpen = true
     }
 
@@ -94,6 +96,7 @@ extension Document {
         history.records[last] = record
         recordsByReplica[Int(localReplica)].append(history.records.count)
         history.records.append(newRecord)
+        digests.append(nil)
     }
 
     /// Whether local edits wait for ``commit(time:message:)``.

@@ -38,7 +38,23 @@ public final class Document {
     /// The container last found reachable from the root, and `registerWrites` then.
     var attachedCache: (container: UInt32, writes: UInt64)?
     /// Single-change sets whose dependencies have not arrived yet.
-    var pending: [ChangeSet] = []
+    var pending: [IntakeSet] = []
+    /// Per history record: its digest, once known (computed when the change leaves the document
+    /// or is checked against another; a local change with a digest is sealed).
+    var digests: [ChangeDigest?] = []
+    /// Local changes ending at or before this counter have left the document (in a delta or a
+    /// snapshot): they are never reopened, so every peer sees them cut the same way.
+    var sealedLocalEnd: UInt32 = 0
+    /// Per replica index: the newest point of its chain proven by its signature.
+    var signedHeads: [UInt32: SignedPoint] = [:]
+
+    /// The key this replica signs its changes with (its id must be the key's replica). Deltas
+    /// and snapshots carry its signature of this replica's head.
+    public var signingKey: SigningKey?
+
+    /// Whether every received change must be signed by its author (stores and the relay); plain
+    /// documents accept unsigned ones but always check signatures that are present.
+    public var requiresSignatures = false
     /// Whether the last history record is the local change still open for edits.
     var changeIsOpen = false
     /// Set while the open change is the previous local change reopened.
@@ -60,6 +76,14 @@ public final class Document {
         _ = containerSlot(.root)
     }
 
+    /// An empty document edited by the replica of `signingKey`, signing what it sends and
+    /// requiring signatures on what it receives.
+    public convenience init(signingKey: SigningKey) {
+        self.init(replica: signingKey.replica)
+        self.signingKey = signingKey
+        requiresSignatures = true
+    }
+
     /// A document whose tables (and history) start as `history`'s; states are empty.
     init(replica: ReplicaID, history tables: ChangeSet) {
         self.replica = replica
@@ -67,6 +91,8 @@ public final class Document {
         for container in tables.containers { _ = containerSlot(container) }
         for key in tables.keys { _ = keySlot(key) }
         history = tables
+        history.seals = []
+        digests = [ChangeDigest?](repeating: nil, count: tables.records.count)
         for (index, record) in tables.records.enumerated() { recordsByReplica[Int(record.replica)].append(index) }
         localReplica = replicaSlot(replica)
         _ = containerSlot(.root)

@@ -98,7 +98,42 @@ extension ChangeSet {
         }
         output.uvarint(text.bytes.count)
         output.bytes.append(contentsOf: text.bytes)
+        writeSeals(to: &output)
         return output.bytes
+    }
+
+    /// The seals (§3.10 of the spec): count, then per author its index, a flags byte (bit 0:
+    /// link, bit 1: signature), the link's 32 bytes, the key's 32 and the signature's 64.
+    func writeSeals(to output: inout ByteWriter) {
+        output.uvarint(seals.count)
+        for seal in seals {
+            output.uvarint(seal.replica)
+            output.byte((seal.link == nil ? 0 : 1) | (seal.signature == nil ? 0 : 2))
+            if let link = seal.link { output.bytes.append(contentsOf: link.bytes) }
+            if let signed = seal.signature {
+                output.bytes.append(contentsOf: signed.key.bytes)
+                output.bytes.append(contentsOf: signed.signature)
+            }
+        }
+    }
+
+    mutating func readSeals(from reader: inout ByteReader) throws(TandemCRDTError) {
+        func fail(_ what: String) -> TandemCRDTError { TandemCRDTError(.malformed, "change set: \(what)") }
+        let count = try reader.count(minimumBytes: 2)
+        for _ in 0..<count {
+            let replica = try reader.uvarint32()
+            guard Int(replica) < replicas.count else { throw fail("seal of an unknown author") }
+            if let previous = seals.last, previous.replica >= replica { throw fail("seals out of order") }
+            let flags = try reader.byte()
+            guard flags & ~3 == 0 else { throw fail("unknown seal flags") }
+            var seal = AuthorSeal(replica: replica)
+            if flags & 1 != 0 { seal.link = ChangeDigest(bytes: try reader.raw(32))! }
+            if flags & 2 != 0 {
+                guard let key = AuthorKey(bytes: Array(try reader.raw(32))) else { throw fail("not an Ed25519 public key") }
+                seal.signature = SignedHead(key: key, signature: Array(try reader.raw(64)))
+            }
+            seals.append(seal)
+        }
     }
 
     init(body reader: inout ByteReader) throws(TandemCRDTError) {
@@ -218,6 +253,7 @@ extension ChangeSet {
             throw fail("a column has trailing bytes")
         }
         guard scalars.count == text.count else { throw fail("unused text content") }
+        try readSeals(from: &reader)
         try validateStructure()
     }
 

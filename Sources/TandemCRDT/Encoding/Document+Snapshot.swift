@@ -3,6 +3,8 @@ extension Document {
     /// in one envelope. Loading it restores the document without replaying the history.
     public func encodeSnapshot(compress: Bool = true) -> [UInt8] {
         if changeIsOpen { commit() }
+        signLocalHead()
+        sealedLocalEnd = counts[Int(localReplica)]
         var output = ByteWriter()
         output.uint64(replica.high)
         output.uint64(replica.low)
@@ -13,11 +15,12 @@ extension Document {
         state.bytes = stateBody(canonical: false)
         output.section(state)
         output.uvarint(pending.count)
-        for set in pending {
+        for intake in pending {
             var body = ByteWriter()
-            body.bytes = set.encodedBody()
+            body.bytes = intake.set.encodedBody()
             output.section(body)
         }
+        writeIdentity(to: &output)
         return Envelope.wrap(output.bytes, kind: .snapshot, compress: compress)
     }
 
@@ -40,7 +43,7 @@ extension Document {
         guard historyReader.isAtEnd else { throw TandemCRDTError(.malformed, "snapshot: trailing history bytes") }
         // The history must replay (checkout and deltas depend on it): causal order, and every op's
         // targets inserted before it. A dry run of applying it to an empty document proves both.
-        var replay = Plan(document: Document(replica: writer), sources: [history])
+        var replay = Plan(document: Document(replica: writer), sources: [IntakeSet(unchecked: history)])
         replay.order()
         guard replay.steps.count == history.records.count else {
             throw TandemCRDTError(.malformed, "snapshot: its history is not in causal order")
@@ -57,11 +60,59 @@ extension Document {
         for _ in 0..<pendingCount {
             var section = try reader.section()
             let set = try ChangeSet(body: &section)
-            pending.append(set)
+            guard section.isAtEnd, set.records.count == 1 else { throw TandemCRDTError(.malformed, "snapshot: bad pending change") }
+            pending.append(IntakeSet(set))
         }
+        try readIdentity(from: &reader)
         guard reader.isAtEnd, stateReader.isAtEnd else { throw TandemCRDTError(.malformed, "snapshot: trailing bytes") }
         guard counts == historyCounts() else {
             throw TandemCRDTError(.malformed, "snapshot: state version disagrees with its history")
+        }
+    }
+
+    /// Per replica with changes (by index, ascending): its head digest; then the signed points.
+    private func writeIdentity(to output: inout ByteWriter) {
+        var heads: [(UInt32, ChangeDigest)] = []
+        for (index, count) in counts.enumerated() where count > 0 {
+            heads.append((UInt32(index), digest(of: UInt32(index), endingAt: count)!))
+        }
+        output.uvarint(heads.count)
+        for (index, digest) in heads {
+            output.uvarint(index)
+            output.bytes.append(contentsOf: digest.bytes)
+        }
+        let signed = signedHeads.sorted { $0.key < $1.key }
+        output.uvarint(signed.count)
+        for (index, point) in signed {
+            output.uvarint(index)
+            output.uint32(point.end)
+            output.bytes.append(contentsOf: point.digest.bytes)
+            output.bytes.append(contentsOf: point.head.key.bytes)
+            output.bytes.append(contentsOf: point.head.signature)
+        }
+    }
+
+    private func readIdentity(from reader: inout ByteReader) throws(TandemCRDTError) {
+        func fail(_ what: String) -> TandemCRDTError { TandemCRDTError(.malformed, "snapshot: \(what)") }
+        let headCount = try reader.count(minimumBytes: 33)
+        for _ in 0..<headCount {
+            let index = Int(try reader.uvarint32())
+            guard index < counts.count, counts[index] > 0, let last = recordsByReplica[index].last else {
+                throw fail("a head digest for a replica without changes")
+            }
+            digests[last] = ChangeDigest(bytes: try reader.raw(32))!
+        }
+        let signedCount = try reader.count(minimumBytes: 133)
+        for _ in 0..<signedCount {
+            let index = try reader.uvarint32()
+            let end = try reader.uint32()
+            let digest = ChangeDigest(bytes: try reader.raw(32))!
+            guard let key = AuthorKey(bytes: Array(try reader.raw(32))) else { throw fail("not an Ed25519 public key") }
+            let signature = Array(try reader.raw(64))
+            guard Int(index) < counts.count, end <= counts[Int(index)], end > 0,
+                key.replica == history.replicas[Int(index)]
+            else { throw fail("a signed point outside its replica's changes") }
+            signedHeads[index] = SignedPoint(end: end, digest: digest, head: SignedHead(key: key, signature: signature))
         }
     }
 

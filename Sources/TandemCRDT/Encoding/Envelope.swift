@@ -5,7 +5,7 @@ import CZstd
 /// lengths and a CRC-32 (see `Specs/encoding.md`).
 enum Envelope {
     static let magic: [UInt8] = [0x54, 0x4E, 0x44, 0x4D]  // "TNDM"
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
     static let headerSize = 20
     /// Bodies at least this large are zstd-compressed.
     static let compressionThreshold = 256
@@ -48,6 +48,11 @@ enum Envelope {
         }
         guard Array(data[0..<4]) == magic else { throw TandemCRDTError(.badMagic, "not Tandem data (wrong magic bytes)") }
         guard data[4] == version else {
+            if data[4] < version {
+                throw TandemCRDTError(
+                    .unsupportedVersion,
+                    "format version \(data[4]) was written by an older Tandem; this build reads \(version) (re-create the data with this build)")
+            }
             throw TandemCRDTError(.unsupportedVersion, "format version \(data[4]) is not supported (this build reads \(version))")
         }
         guard data[5] == kind.rawValue else {

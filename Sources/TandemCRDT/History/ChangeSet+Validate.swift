@@ -33,6 +33,33 @@ extension ChangeSet {
             guard counter == record.endCounter else { throw fail("op lengths disagree with the change length") }
         }
         guard opsSeen == ops.count else { throw fail("ops outside any change") }
+        try validateChains()
+    }
+
+    /// Each author's changes form one run of its chain: in counter order, each starting where
+    /// the one before ended; its seal links the run's start (counter > 0) and names no one else.
+    private func validateChains() throws(TandemCRDTError) {
+        func fail(_ what: String) -> TandemCRDTError { TandemCRDTError(.malformed, "change set: \(what)") }
+        var first = [UInt32](repeating: .max, count: replicas.count)
+        var end = [UInt32](repeating: 0, count: replicas.count)
+        for record in records {
+            let author = Int(record.replica)
+            if first[author] == .max {
+                first[author] = record.counter
+            } else if record.counter != end[author] {
+                throw fail("an author's changes are not one contiguous run in counter order")
+            }
+            end[author] = record.endCounter
+        }
+        for seal in seals {
+            guard first[Int(seal.replica)] != .max else { throw fail("a seal names an author without changes") }
+            guard (seal.link != nil) == (first[Int(seal.replica)] > 0) else {
+                throw fail("a link must accompany exactly the runs that do not start at counter 0")
+            }
+        }
+        for (author, start) in first.enumerated() where start != .max && start > 0 {
+            guard seal(of: UInt32(author)) != nil else { throw fail("a run that does not start at counter 0 has no link") }
+        }
     }
 
     private func validate(_ op: Op) throws(TandemCRDTError) {

@@ -22,6 +22,9 @@ public struct ChangeSet: Sendable, Equatable {
     var scalars: [Unicode.Scalar] = []
     /// Inserted values, for inserts into lists.
     var values: [Value] = []
+    /// Per author, sorted by replica index: the link of its first change here and its signature
+    /// of its last (`Specs/encoding.md` §6). Authors without either have none.
+    var seals: [AuthorSeal] = []
 
     /// An empty batch.
     public init() {}
@@ -30,6 +33,11 @@ public struct ChangeSet: Sendable, Equatable {
     public var count: Int { records.count }
     /// Whether the batch holds no change.
     public var isEmpty: Bool { records.isEmpty }
+    /// Whether every author of the batch signed its chain in it.
+    public var isSigned: Bool {
+        Set(records.map(\.replica)).allSatisfy { seal(of: $0)?.signature != nil }
+    }
+
     /// Total operations (counters) across the batch.
     public var operationCount: Int { records.reduce(0) { $0 + Int($1.length) } }
 

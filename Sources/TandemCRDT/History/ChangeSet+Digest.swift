@@ -1,0 +1,223 @@
+import Crypto
+
+/// What a change set says about one of its authors' chains: the digest its first change there
+/// links to, and the author's signature of the chain's head in the set (`Specs/encoding.md` §6).
+struct AuthorSeal: Sendable, Equatable {
+    /// The author, as an index into the set's replica table.
+    var replica: UInt32
+    /// The digest of the author's change that ends where its first change in the set starts;
+    /// nil when that first change starts at counter 0.
+    var link: ChangeDigest?
+    /// The author's public key and its signature of the head (the author's last change in the
+    /// set), or nil for an unsigned chain.
+    var signature: SignedHead?
+}
+
+/// An author's signature of its chain up to `end`: a change set or a document carries one per
+/// author, for the newest point it can prove.
+struct SignedHead: Sendable, Equatable {
+    var key: AuthorKey
+    var signature: [UInt8]
+}
+
+extension ChangeSet {
+    /// The seal of the author at replica index `replica`, if the set has one.
+    func seal(of replica: UInt32) -> AuthorSeal? {
+        var low = 0
+        var high = seals.count
+        while low < high {
+            let middle = (low + high) / 2
+            if seals[middle].replica < replica { low = middle + 1 } else { high = middle }
+        }
+        return low < seals.count && seals[low].replica == replica ? seals[low] : nil
+    }
+
+    /// Per record, its digest and the digest it links to, chained per author from the set's
+    /// links (`validateStructure` has checked that each author's changes are contiguous).
+    /// - Complexity: O(bytes of the changes).
+    func chainDigests() -> (digests: [ChangeDigest], links: [ChangeDigest]) {
+        var hasher = RecordHasher(set: self)
+        var last: [UInt32: ChangeDigest] = [:]
+        var digests: [ChangeDigest] = []
+        var links: [ChangeDigest] = []
+        digests.reserveCapacity(records.count)
+        links.reserveCapacity(records.count)
+        for (index, record) in records.enumerated() {
+            let link = last[record.replica] ?? seal(of: record.replica)?.link ?? .zero
+            let digest = hasher.digest(of: index, link: link)
+            last[record.replica] = digest
+            digests.append(digest)
+            links.append(link)
+        }
+        return (digests, links)
+    }
+}
+
+/// Hashes one record in its canonical form (`Specs/encoding.md` §6.1): fixed-width little-endian
+/// fields, replicas and containers written in full at first use inside the record, so the digest
+/// depends only on the change, never on the tables of the set that carries it.
+struct RecordHasher {
+    let set: ChangeSet
+    private var replicaOrdinals: [UInt32]
+    private var containerOrdinals: [UInt32]
+    private var touchedReplicas: [Int] = []
+    private var touchedContainers: [Int] = []
+    private var buffer = ByteWriter()
+    private var sha = SHA256()
+
+    static let domain = Array("tandem/change/v2".utf8)
+    private static let unset = UInt32.max
+
+    init(set: ChangeSet) {
+        self.set = set
+        replicaOrdinals = [UInt32](repeating: RecordHasher.unset, count: set.replicas.count)
+        containerOrdinals = [UInt32](repeating: RecordHasher.unset, count: set.containers.count)
+        buffer.bytes.reserveCapacity(1 << 16)
+    }
+
+    mutating func digest(of index: Int, link: ChangeDigest) -> ChangeDigest {
+        let record = set.records[index]
+        sha = SHA256()
+        buffer.bytes.removeAll(keepingCapacity: true)
+        buffer.bytes.append(contentsOf: RecordHasher.domain)
+        buffer.bytes.append(contentsOf: link.bytes)
+        replica(record.replica)
+        buffer.uint32(record.counter)
+        buffer.uint32(record.length)
+        buffer.uint32(record.lamport)
+        buffer.uint64(UInt64(bitPattern: record.time))
+        if record.message >= 0 {
+            buffer.byte(1)
+            bytes(Array(set.messages[Int(record.message)].utf8))
+        } else {
+            buffer.byte(0)
+        }
+        buffer.uint32(record.depsCount)
+        for dep in set.deps[Int(record.depsStart)..<Int(record.depsStart + record.depsCount)] { reference(dep) }
+        buffer.uint32(record.opsCount)
+        for op in set.ops[set.opRange(of: record)] {
+            container(op.container)
+            switch op.kind {
+            case .insert(let left, let right, let content, let length):
+                buffer.byte(OpTag.insert)
+                buffer.uint32(length)
+                reference(left)
+                reference(right)
+                let range = Int(content)..<Int(content + length)
+                if set.containers[Int(op.container)].type == .text {
+                    scalars(set.scalars[range])
+                } else {
+                    for value in set.values[range] { value.write(to: &buffer) }
+                }
+            case .delete(let target, let length, let reversed):
+                buffer.byte(reversed ? OpTag.deleteBackward : OpTag.delete)
+                buffer.uint32(length)
+                reference(target)
+            case .mapSet(let key, let value, let pred):
+                buffer.byte(OpTag.mapSet)
+                bytes(Array(set.keys[Int(key)].utf8))
+                buffer.uint32(UInt32(pred.count))
+                for id in pred { reference(id) }
+                value.write(to: &buffer)
+            case .mapDelete(let key, let pred):
+                buffer.byte(OpTag.mapDelete)
+                bytes(Array(set.keys[Int(key)].utf8))
+                buffer.uint32(UInt32(pred.count))
+                for id in pred { reference(id) }
+            case .increment(let amount):
+                buffer.byte(OpTag.increment)
+                buffer.uint64(amount.bitPattern)
+            }
+            if buffer.bytes.count >= 1 << 15 { flush() }
+        }
+        flush()
+        for index in touchedReplicas { replicaOrdinals[index] = RecordHasher.unset }
+        for index in touchedContainers { containerOrdinals[index] = RecordHasher.unset }
+        touchedReplicas.removeAll(keepingCapacity: true)
+        touchedContainers.removeAll(keepingCapacity: true)
+        let digest = Array(sha.finalize())
+        return ChangeDigest(bytes: digest)!
+    }
+
+    private mutating func flush() {
+        buffer.bytes.withUnsafeBytes { sha.update(bufferPointer: $0) }
+        buffer.bytes.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func bytes(_ value: [UInt8]) {
+        buffer.uint32(UInt32(value.count))
+        buffer.bytes.append(contentsOf: value)
+    }
+
+    /// A replica's ordinal in the record; at first use, followed by its 16 bytes.
+    private mutating func replica(_ index: UInt32) {
+        if replicaOrdinals[Int(index)] != RecordHasher.unset {
+            buffer.uint32(replicaOrdinals[Int(index)])
+            return
+        }
+        let ordinal = UInt32(touchedReplicas.count)
+        replicaOrdinals[Int(index)] = ordinal
+        touchedReplicas.append(Int(index))
+        buffer.uint32(ordinal)
+        buffer.uint64(set.replicas[Int(index)].high)
+        buffer.uint64(set.replicas[Int(index)].low)
+    }
+
+    private mutating func reference(_ id: LocalID) {
+        if id.isNone {
+            buffer.uint32(RecordHasher.unset)
+            return
+        }
+        replica(id.replica)
+        buffer.uint32(id.counter)
+    }
+
+    /// A container's ordinal in the record; at first use, followed by its encoded id.
+    private mutating func container(_ index: UInt32) {
+        if containerOrdinals[Int(index)] != RecordHasher.unset {
+            buffer.uint32(containerOrdinals[Int(index)])
+            return
+        }
+        let ordinal = UInt32(touchedContainers.count)
+        containerOrdinals[Int(index)] = ordinal
+        touchedContainers.append(Int(index))
+        buffer.uint32(ordinal)
+        set.containers[Int(index)].write(to: &buffer)
+    }
+
+    /// Text content: the count, then each scalar as a little-endian `u32`.
+    private mutating func scalars(_ content: ArraySlice<Unicode.Scalar>) {
+        buffer.uint32(UInt32(content.count))
+        #if _endian(little)
+        if content.count > 64 {
+            flush()
+            content.withUnsafeBytes { sha.update(bufferPointer: $0) }
+            return
+        }
+        #endif
+        for scalar in content { buffer.uint32(scalar.value) }
+    }
+}
+
+extension ChangeSet {
+    /// Each change as a set of its own, linked to the change before it and, where it ends its
+    /// author's run here, carrying the run's signature: the pieces a sender may deliver one by
+    /// one (a frame limit) and a receiver may get in any order.
+    public func singleChanges() -> [ChangeSet] {
+        let (_, links) = chainDigests()
+        return records.indices.map { single($0, link: links[$0]) }
+    }
+
+    /// Change `index` as a set of its own, with its link and, when it ends its author's run in
+    /// this set, the run's signature.
+    func single(_ index: Int, link: ChangeDigest) -> ChangeSet {
+        let record = records[index]
+        var single = subset([(index, record.counter, record.endCounter)])
+        let isHead = !records[(index + 1)...].contains { $0.replica == record.replica }
+        let signature = isHead ? seal(of: record.replica)?.signature : nil
+        if record.counter > 0 || signature != nil {
+            single.seals = [AuthorSeal(replica: 0, link: record.counter > 0 ? link : nil, signature: signature)]
+        }
+        return single
+    }
+}

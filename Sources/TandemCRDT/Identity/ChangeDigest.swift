@@ -1,0 +1,49 @@
+/// The SHA-256 digest that names a change: its content and, through its link (the digest of the
+/// same author's change before it), every change its author made before it. Two changes that
+/// claim the same ids with different digests are an equivocation (`Specs/encoding.md` §6).
+public struct ChangeDigest: Hashable, Sendable, CustomStringConvertible {
+    /// The 32 bytes as four big-endian words, so the value stays inline (no allocation).
+    let w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+    /// The digest before an author's first change (counter 0): 32 zero bytes.
+    public static let zero = ChangeDigest(w0: 0, w1: 0, w2: 0, w3: 0)
+
+    init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
+        self.w0 = w0
+        self.w1 = w1
+        self.w2 = w2
+        self.w3 = w3
+    }
+
+    /// A digest from its 32 bytes (nil unless exactly 32).
+    public init?<Bytes: Collection<UInt8>>(bytes: Bytes) {
+        guard bytes.count == 32 else { return nil }
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (index, byte) in bytes.enumerated() { words[index / 8] = words[index / 8] << 8 | UInt64(byte) }
+        self.init(w0: words[0], w1: words[1], w2: words[2], w3: words[3])
+    }
+
+    /// The 32 bytes, in order.
+    public var bytes: [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(32)
+        for word in [w0, w1, w2, w3] {
+            for shift in stride(from: 56, through: 0, by: -8) { result.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        }
+        return result
+    }
+
+    /// 64 lowercase hex digits.
+    public var description: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The first 8 hex digits, for messages.
+    public var short: String { String(description.prefix(8)) }
+}

@@ -33,7 +33,7 @@ enum CommandFailure {
         switch code {
         case .notFound, .deleted, .cannotOpen: .noInput
         case .invalidJSON, .notText, .invalidPosition, .invalidArgument, .alreadyExists, .invalidArchive, .corrupt,
-            .unsupportedVersion, .sameDevice:
+            .unsupportedVersion, .sameDevice, .equivocation, .unauthenticated:
             .dataError
         case .busy: .temporaryFailure
         case .io, .storageFull: .ioError

@@ -91,7 +91,8 @@ extension Store {
             guard typeNames.contains(entry.row.type) else { throw invalid("a document has an undeclared type") }
             let json = try checkedFile(entry.json, expectedPath: "documents/\(entry.row.id).json", in: &files)
             let tndm = try checkedFile(entry.history, expectedPath: "documents/\(entry.row.id).tndm", in: &files)
-            let document = Document(replica: .random())
+            // An archive's history must be signed by its authors, as any received change.
+            let document = Document(signingKey: SigningKey())
             let history: ChangeSet
             do {
                 history = try ChangeSet(encoded: tndm)

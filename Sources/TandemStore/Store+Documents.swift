@@ -26,8 +26,7 @@ extension Store {
                     [.text(id.uuidString), .text(type), .text(name), .integer(row.created)])
             }
             noteRevision(id)
-            let document = Document(replica: device.id)
-            document.changeMergeInterval = 0
+            let document = newDocument()
             let entry = LoadedDocument(document: document, row: row)
             cache.insert(entry)
             if let json {

@@ -1,6 +1,21 @@
 import TandemCRDT
 
 extension Store {
+    /// A new, empty document edited by this device (or, read-only by convention, by `replica`).
+    func newDocument(replica: ReplicaID? = nil) -> Document {
+        let document = Document(replica: replica ?? device.id)
+        configure(document)
+        return document
+    }
+
+    /// Store documents sign what this device authors and accept only signed changes; one
+    /// stored change per commit, so history and audit show each edit on its own.
+    func configure(_ document: Document) {
+        if document.replica == device.id { document.signingKey = signingKey }
+        document.requiresSignatures = true
+        document.changeMergeInterval = 0
+    }
+
     /// The `documents` row of `id`, or nil.
     func documentRow(_ id: DocumentID) throws(StoreError) -> DocumentRow? {
         try sqlite { () throws(DatabaseError) in
@@ -51,11 +66,10 @@ extension Store {
             } catch {
                 throw StoreError.corrupt("the snapshot of that document", error)
             }
+            configure(document)
         } else {
-            document = Document(replica: replica ?? device.id)
+            document = newDocument(replica: replica)
         }
-        // One stored change per commit: history and audit then show each edit on its own.
-        document.changeMergeInterval = 0
         let entry = LoadedDocument(document: document, row: row)
         if let snapshot {
             entry.lastSeq = snapshot.0
@@ -75,7 +89,8 @@ extension Store {
         }
         for (seq, blob) in rows {
             do {
-                try entry.document.apply(ChangeSet(encoded: blob))
+                // Signatures were checked when the rows were received; digests still are.
+                try entry.document.apply(ChangeSet(encoded: blob), verifyingSignatures: false)
             } catch {
                 cache.remove(entry.id)
                 throw StoreError.corrupt("stored change \(seq) of that document", error)

@@ -38,7 +38,11 @@ extension Store {
                 throw StoreError(.invalidArgument, "the document has not seen the version the write is based on")
             }
             let schema = try documentType(named: entry.row.type).schema
-            let fork = entry.document.checkout(base, as: .random())
+            // The fork is a new replica with a key of its own, made by this store: its changes
+            // carry its signature like every other author's.
+            let key = SigningKey()
+            let fork = entry.document.checkout(base, as: key.replica)
+            fork.signingKey = key
             fork.changeMergeInterval = 0
             try Store.engine { () throws(TandemCRDTError) in try fork.update(from: json, schema: schema) }
             guard fork.commit(time: clock(), message: message) != nil else {

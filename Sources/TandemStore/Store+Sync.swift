@@ -35,7 +35,9 @@ extension Store {
     /// that waits for this version as its acknowledgement sends them again.
     ///
     /// - Parameter authors: device names for replicas the store has not seen yet.
-    /// - Throws: `.notFound`, `.corrupt` (an invalid change; nothing is saved).
+    /// - Throws: `.notFound`, `.corrupt` (an invalid change), `.equivocation` (a change whose ids
+    ///   another change already holds), `.unauthenticated` (not signed by its author); nothing is
+    ///   saved.
     @discardableResult
     public func apply(_ changes: [ChangeSet], to id: DocumentID, authors: [ReplicaID: String] = [:]) throws(StoreError) -> ApplyResult {
         try write { () throws(StoreError) in
@@ -49,7 +51,8 @@ extension Store {
                     result.duplicates += report.duplicates
                     result.operations += report.operations
                 } catch {
-                    throw StoreError(.corrupt, "received changes are invalid (\(error.code.rawValue)); nothing was saved")
+                    cache.remove(id)
+                    throw StoreError.refused(error, document: id)
                 }
             }
             result.saved = try persist(entry, since: before, authors: authors)

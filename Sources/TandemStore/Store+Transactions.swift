@@ -14,7 +14,7 @@ extension Store {
             return try committing(body)
         } catch {
             // A rename inside the batch was rolled back too.
-            if let stored = try? Store.readDevice(database) { device = stored }
+            if let stored = try? Store.readDevice(database) { (device, signingKey) = stored }
             throw error
         }
     }

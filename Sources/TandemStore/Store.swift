@@ -1,4 +1,4 @@
-import TandemCRDT
+public import TandemCRDT
 
 /// Durable CRDT documents in one SQLite file: a change log per document, snapshots, device
 /// identity, history and audit, merge between stores, export and import.
@@ -16,6 +16,9 @@ public final class Store {
     public let path: String
     /// This device: the replica local edits are stamped with, and its name.
     public internal(set) var device: Device
+    /// The device's Ed25519 key: `device.id` is derived from it, and every change this store
+    /// authors is signed with it.
+    var signingKey: SigningKey
     /// When a document gets a new snapshot.
     public var compaction = CompactionPolicy()
     /// The wall clock, in milliseconds since 1970 (the engine reads none; tests may fix it).
@@ -40,10 +43,10 @@ public final class Store {
     /// Request digests to record with the revisions of this transaction (``tagRevision(of:request:)``).
     var revisionRequests: [DocumentID: String] = [:]
 
-    private init(path: String, database: Database, device: Device, readOnly: Bool) {
+    private init(path: String, database: Database, identity: (Device, SigningKey), readOnly: Bool) {
         self.path = path
         self.database = database
-        self.device = device
+        (device, signingKey) = identity
         self.readOnly = readOnly
     }
 
@@ -63,8 +66,8 @@ public final class Store {
         let database = try sqlite { () throws(DatabaseError) in try Database(path: path, create: create) }
         try configure(database)
         try Migrations.migrate(database)
-        let device = try loadOrCreateDevice(database, name: deviceName)
-        return Store(path: path, database: database, device: device, readOnly: false)
+        let identity = try loadOrCreateDevice(database, name: deviceName)
+        return Store(path: path, database: database, identity: identity, readOnly: false)
     }
 
     /// Opens another store for reading only (a merge source): no schema change, no device
@@ -76,10 +79,10 @@ public final class Store {
         let database = try sqlite { () throws(DatabaseError) in try Database(path: path, readOnly: true, create: false) }
         try sqlite { () throws(DatabaseError) in try database.execute("PRAGMA foreign_keys = ON") }
         try Migrations.checkCurrent(database)
-        guard let device = try readDevice(database) else {
+        guard let identity = try readDevice(database) else {
             throw StoreError(.corrupt, "the store to merge from has no device identity; open it once with tandem to repair it")
         }
-        return Store(path: path, database: database, device: device, readOnly: true)
+        return Store(path: path, database: database, identity: identity, readOnly: true)
     }
 
     /// WAL lets readers run beside one writer and makes a commit one append to the log;
@@ -108,6 +111,9 @@ public final class Store {
         device = Device(id: device.id, name: name, created: device.created)
     }
 
+    /// This device's public key: peers check its signatures with it.
+    public var publicKey: AuthorKey { signingKey.publicKey }
+
     static func validateDeviceName(_ name: String) throws(StoreError) {
         guard !name.isEmpty, name.unicodeScalars.count <= 64,
             !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
@@ -116,30 +122,35 @@ public final class Store {
         }
     }
 
-    static func readDevice(_ database: Database) throws(StoreError) -> Device? {
+    static func readDevice(_ database: Database) throws(StoreError) -> (Device, SigningKey)? {
         let row = try sqlite { () throws(DatabaseError) in
-            try database.firstRow("SELECT id, name, created FROM device") { ($0.text(0), $0.text(1), $0.int64(2)) }
+            try database.firstRow("SELECT id, name, created, signing_key FROM device") {
+                ($0.text(0), $0.text(1), $0.int64(2), $0.optionalBlob(3))
+            }
         }
         guard let row else { return nil }
-        guard let id = ReplicaID(hex: row.0) else {
-            throw StoreError(.corrupt, "the store's device id is malformed; restore the store from an export")
+        guard let id = ReplicaID(hex: row.0), let raw = row.3, let key = SigningKey(rawBytes: raw), key.replica == id else {
+            throw StoreError(.corrupt, "the store's device identity (id and signing key) is malformed; re-create the store and sync it from the relay")
         }
-        return Device(id: id, name: row.1, created: row.2)
+        return (Device(id: id, name: row.1, created: row.2), key)
     }
 
-    private static func loadOrCreateDevice(_ database: Database, name: String?) throws(StoreError) -> Device {
-        if let device = try readDevice(database) { return device }
+    private static func loadOrCreateDevice(_ database: Database, name: String?) throws(StoreError) -> (Device, SigningKey) {
+        if let identity = try readDevice(database) { return identity }
         return try database.transaction(.immediate) { () throws(StoreError) in
             // Another process may have created the device between the read and the lock.
-            if let device = try readDevice(database) { return device }
-            let device = Device(id: .random(), name: name ?? SystemServices.hostName(), created: SystemServices.now())
+            if let identity = try readDevice(database) { return identity }
+            let key = SigningKey()
+            let device = Device(id: key.replica, name: name ?? SystemServices.hostName(), created: SystemServices.now())
             try sqlite { () throws(DatabaseError) in
-                try database.run("INSERT INTO device (id, name, created) VALUES (?1, ?2, ?3)",
-                    [.text(device.id.description), .text(device.name), .integer(device.created)])
+                try database.run("INSERT INTO device (id, name, created, signing_key) VALUES (?1, ?2, ?3, ?4)",
+                    [.text(device.id.description), .text(device.name), .integer(device.created), .blob(key.rawBytes)])
                 try database.run("INSERT OR IGNORE INTO replicas (replica, device_name, first_seen) VALUES (?1, ?2, ?3)",
                     [.text(device.id.description), .text(device.name), .integer(device.created)])
+                try database.run("INSERT INTO own_replicas (replica, since) VALUES (?1, ?2)",
+                    [.text(device.id.description), .integer(device.created)])
             }
-            return device
+            return (device, key)
         }
     }
 }

@@ -1,4 +1,4 @@
-import TandemCRDT
+public import TandemCRDT
 
 /// Errors from the store: matched by ``code``; each message says what happened and what to do,
 /// and carries no document content (ids and counts only).
@@ -31,6 +31,11 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case unsupportedVersion
         /// Two stores that share one device identity (one was copied from the other).
         case sameDevice
+        /// Two different changes claim the same ids (``StoreError/equivocation`` names them).
+        case equivocation
+        /// A change that is unsigned, badly signed, or signed by a key that is not its author's
+        /// (or a revoked one).
+        case unauthenticated
         /// An export archive that is corrupt, truncated or inconsistent.
         case invalidArchive
         /// A file could not be read or written.
@@ -43,11 +48,27 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     public let code: Code
     /// A sentence a person can act on.
     public let message: String
+    /// For ``Code/equivocation``: the ids two versions claim.
+    public let equivocation: Equivocation?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, equivocation: Equivocation? = nil) {
         self.code = code
         self.message = message
+        self.equivocation = equivocation
+    }
+
+    /// A refused received change set: equivocation and authentication failures keep their
+    /// codes (and ids), anything else is `.corrupt`; nothing was saved.
+    public static func refused(_ error: TandemCRDTError, document: DocumentID) -> StoreError {
+        switch error.code {
+        case .equivocation:
+            StoreError(.equivocation, "document \(document): \(error.message); nothing was saved (`tandem doctor` shows the store's identity and what it holds)", equivocation: error.equivocation)
+        case .unauthenticated:
+            StoreError(.unauthenticated, "document \(document): \(error.message); nothing was saved")
+        default:
+            StoreError(.corrupt, "received changes are invalid (\(error.code.rawValue): \(error.message)); nothing was saved")
+        }
     }
 
     /// The message.

@@ -39,7 +39,7 @@ extension RelayProcessTests {
 
             // Writing: changes for alice's id without a header are refused; with one they land in
             // bob's own store, never in alice's.
-            let forged = Document(replica: .random())
+            let forged = Document(signingKey: SigningKey())
             try forged.update(from: ["caption": "bob was here"])
             forged.commit(time: 1)
             raw.send(.changes(Changes(document: secret, sequence: 1, changeSet: forged.changes().encoded())))

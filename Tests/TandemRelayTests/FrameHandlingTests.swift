@@ -20,7 +20,7 @@ extension RelayProcessTests {
             #expect(try await raw.receive(until: { if case .caughtUp = $0 { true } else { false } }) != nil)
 
             let id = DocumentID.random()
-            let document = Document(replica: .random())
+            let document = Document(signingKey: SigningKey())
             try document.update(from: ["caption": "Hello"])
             document.commit(time: 1)
             let first = document.changes().encoded()

@@ -99,7 +99,7 @@ extension RelayProcessTests {
 
             let id = DocumentID.random()
             first.send(.document(DocumentHeader(document: id, type: "project", name: "", created: 1, deleted: nil)))
-            let document = Document(replica: .random())
+            let document = Document(signingKey: SigningKey())
             try document.update(from: ["caption": "x"])
             document.commit(time: 1)
             let changes = document.changes().encoded()

@@ -62,7 +62,7 @@ import TandemCRDT
         let directory = try TemporaryDirectory()
         let store = try Store.open(path: directory.file("store.sqlite"))
         let id = try store.createDocument()
-        let remote = Document()
+        let remote = Document(signingKey: SigningKey())
         let text = ContainerID.root.child("text", .text)
         var deltas: [ChangeSet] = []
         var versions: [VersionVector] = []

@@ -59,7 +59,7 @@ import TandemCRDT
         #expect(restored.deleted == nil && restored.number == deleted.number + 1)
 
         // Remote changes are a write too.
-        let remote = Document(replica: .random())
+        let remote = Document(signingKey: SigningKey())
         try remote.apply(try store.changes(of: id, since: VersionVector()))
         try remote.update(from: ["caption": "Hi there!", "status": "done"])
         remote.commit(time: 5)
@@ -142,7 +142,7 @@ import TandemCRDT
         #expect(try store.history(id).contains { $0.deviceName == "web" })
 
         // A peer that receives the whole log converges on the same value.
-        let peer = Document(replica: .random())
+        let peer = Document(signingKey: SigningKey())
         try peer.apply(try store.changes(of: id, since: VersionVector()))
         #expect(peer.toJSON() == (try store.json(id)))
 
@@ -183,27 +183,18 @@ import TandemCRDT
         #expect(try store.revision(of: id)?.name == "x\u{0}y")
     }
 
-    @Test func aSchema1StoreIsMigratedAndItsDocumentsGetTheirFirstRevision() throws {
+    @Test func aStoreOfAnOlderFormatIsRefusedWithAClearErrorAndLeftUntouched() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("old.tandem")
-        var ids: [DocumentID] = []
         do {
             let store = try Store.open(path: path)
-            ids.append(try store.createDocument(name: "One", json: ["caption": "first"]))
-            ids.append(try store.createDocument(name: "Two", json: ["caption": "second"]))
+            _ = try store.createDocument(name: "One", json: ["caption": "first"])
         }
-        // Back to schema 1, as a store written before the revision log looks.
-        try StoreInspection(path: path).run("""
-            DROP TABLE revisions; ALTER TABLE documents DROP COLUMN restored; ALTER TABLE documents DROP COLUMN revision;
-            PRAGMA user_version = 1;
-            """)
-        let store = try Store.open(path: path)
-        #expect(try store.database.pragma("user_version") == "\(Migrations.currentVersion)")
-        store.revisionLog = true
-        #expect(try store.recordMissingRevisions() == 2)
-        #expect(try store.recordMissingRevisions() == 0)
-        #expect(try store.latestRevisions().map(\.document) == ids)
-        #expect(try store.json(ids[1]) == ["caption": "second"])
-        #expect(try StoreInspection(path: path).integrity() == "ok")
+        // Schema 2, as a store written before change identity (format 1 blobs) looks.
+        try StoreInspection(path: path).run("PRAGMA user_version = 2")
+        let error = try #require(throws: StoreError.self) { try Store.open(path: path) }
+        #expect(error.code == .unsupportedVersion)
+        #expect(error.message.contains("older Tandem"), "\(error.message)")
+        #expect(try StoreInspection(path: path).integer("PRAGMA user_version") == 2, "the file is not touched")
     }
 }

@@ -83,7 +83,7 @@ import TandemCRDT
         }
         let caption = final["caption"]?.stringValue ?? ""
         for word in words { #expect(caption.contains(word), "seed \(seed): \(word) missing from \(caption)") }
-        let peer = Document(replica: .random())
+        let peer = Document(signingKey: SigningKey())
         try peer.apply(try store.changes(of: id, since: VersionVector()))
         #expect(peer.toJSON() == final)
     }

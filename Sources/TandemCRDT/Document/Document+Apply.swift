@@ -22,10 +22,18 @@ extension Document {
     /// - Complexity: O(k log n) for k ops into sequences of n elements.
     @discardableResult
     public func apply(_ changes: ChangeSet) throws(TandemCRDTError) -> ApplyReport {
+        try apply(changes, verifyingSignatures: true)
+    }
+
+    /// ``apply(_:)`` for changes whose signatures the caller checked when it first received
+    /// them (a store reading its own rows): digests and equivocation are still checked, and
+    /// the signatures are kept, but not verified again.
+    @discardableResult
+    public func apply(_ changes: ChangeSet, verifyingSignatures: Bool) throws(TandemCRDTError) -> ApplyReport {
         try changes.validateStructure()
         if changeIsOpen { commit() }
         let incoming = IntakeSet(changes)
-        try authenticate(incoming)
+        if verifyingSignatures { try authenticate(incoming) }
         var sources = [incoming] + pending
         var plan = Plan(document: self, sources: sources)
         plan.order()

@@ -5,7 +5,11 @@
 /// opening a new store at once migrate it exactly once.
 enum Migrations {
     /// Every migration's script, in order; index `i` yields schema version `i + 1`.
-    static let scripts: [String] = [Schema.version1, Schema.version2]
+    static let scripts: [String] = [Schema.version1, Schema.version2, Schema.version3]
+
+    /// The first schema whose blobs this build reads: stores of earlier schemas hold changes of
+    /// format 1, without digests or signatures, and cannot be upgraded in place.
+    static let firstReadableVersion = 3
 
     /// The schema version this build writes.
     static var currentVersion: Int { scripts.count }
@@ -16,10 +20,12 @@ enum Migrations {
         let before = try version(of: database)
         if before > currentVersion { throw newer(before) }
         if before == currentVersion { return }
+        if before > 0 && before < firstReadableVersion { throw older(before) }
         try database.transaction(.immediate) { () throws(StoreError) in
             // Another process may have migrated between the check and the lock.
             let found = try version(of: database)
             if found > currentVersion { throw newer(found) }
+            if found > 0 && found < firstReadableVersion { throw older(found) }
             for index in found..<currentVersion {
                 try sqlite { () throws(DatabaseError) in try database.execute(scripts[index]) }
             }
@@ -31,6 +37,7 @@ enum Migrations {
     static func checkCurrent(_ database: Database) throws(StoreError) {
         let found = try version(of: database)
         if found > currentVersion { throw newer(found) }
+        if found > 0 && found < firstReadableVersion { throw older(found) }
         guard found == currentVersion else {
             throw StoreError(.unsupportedVersion, "the other store uses an older schema (\(found)); open it once with this tandem (for example `tandem doc list --store FILE`) to upgrade it, then retry")
         }
@@ -39,6 +46,10 @@ enum Migrations {
     private static func version(of database: Database) throws(StoreError) -> Int {
         let text = try sqlite { () throws(DatabaseError) in try database.pragma("user_version") }
         return Int(text ?? "0") ?? 0
+    }
+
+    static func older(_ found: Int) -> StoreError {
+        StoreError(.unsupportedVersion, "the store was made by an older Tandem (schema \(found), changes without digests or signatures); this build reads schema \(firstReadableVersion) and later. Re-create it (`tandem init` with a new file) and sync it from the relay, or keep using the older tandem for it")
     }
 
     private static func newer(_ found: Int) -> StoreError {

@@ -105,4 +105,18 @@ enum Schema {
         ALTER TABLE documents ADD COLUMN restored INTEGER;
         ALTER TABLE documents ADD COLUMN revision INTEGER;
         """
+
+    /// Version 3: change identity (format 2). The device's Ed25519 signing key (its replica id is
+    /// derived from the key's public half), and every replica this store has authored under:
+    /// the current one, and those it retired when it found another store using them (a restored
+    /// backup or a copied file, `Specs/storage.md` §4.6).
+    static let version3 = """
+        ALTER TABLE device ADD COLUMN signing_key BLOB CHECK (signing_key IS NULL OR length(signing_key) = 32);
+        CREATE TABLE own_replicas (
+            replica TEXT PRIMARY KEY NOT NULL CHECK (length(replica) = 32),
+            since   INTEGER NOT NULL,
+            retired INTEGER,
+            reason  TEXT
+        ) WITHOUT ROWID;
+        """
 }

@@ -203,6 +203,74 @@ import Testing
         Self.expectUnauthenticated(flipped, into: Document(replica: ReplicaID(high: 9, low: 9)))
     }
 
+    // MARK: Recovery
+
+    @Test func aCopyRebasesItsOwnWorkOntoTheAuthorityUnderANewReplicaAndEveryoneConverges() throws {
+        let key = SigningKey()
+        let original = Document(signingKey: key)
+        original.changeMergeInterval = 0
+        try original.set("caption", to: .container(.text))
+        try Self.typed("base", into: original)
+        let relay = Document(signingKey: SigningKey())
+        try relay.apply(original.changes())
+        // A copy of the original's file: same replica, same key.
+        let copy = try Document(snapshot: original.encodeSnapshot())
+        copy.signingKey = key
+        copy.requiresSignatures = true
+        copy.changeMergeInterval = 0
+        try Self.typed(" one", into: original, at: 4)
+        try relay.apply(original.changes(since: relay.version))
+        // The copy types, then deletes across what it shares ("se") and what it made (" t").
+        try Self.typed(" two", into: copy, at: 4)
+        try copy.delete(at: 2, count: 4, in: Self.caption)
+        copy.commit(time: 3)
+        #expect(copy.text(Self.caption) == "bawo")
+        Self.expectEquivocation({ try relay.apply(copy.changes(since: relay.version)) }, replica: key.replica)
+        Self.expectEquivocation({ try copy.apply(relay.changes(since: VersionVector([key.replica: 5]))) }, replica: key.replica)
+        let fresh = SigningKey()
+        let authority = Document(signingKey: fresh)
+        authority.changeMergeInterval = 0
+        try authority.apply(relay.changes())
+        let report = try copy.rebase(onto: authority, ownReplicas: [key.replica])
+        #expect(report.reauthored == 2 && report.reauthoredOperations == 8)
+        try relay.apply(ChangeSet(encoded: authority.changes(since: relay.version).encoded()))
+        try original.apply(relay.changes(since: original.version))
+        for doc in [relay, original] {
+            #expect(Bool(doc.encodeState() == authority.encodeState()))
+        }
+        // Every edit survives: the original's " one", the copy's " two" and its delete of "se".
+        let text = authority.text(Self.caption)
+        #expect(text == "ba onewo" || text == "bawo one", "\(text)")
+        // The recovered store keeps editing under its new replica.
+        try Self.typed("!", into: authority, at: 0)
+        try relay.apply(authority.changes(since: relay.version))
+        #expect(relay.text(Self.caption).hasPrefix("!"))
+    }
+
+    @Test func aRebaseFailsLoudlyWhenAnotherAuthorBuiltOnTheConflictingWork() throws {
+        let key = SigningKey()
+        let original = Document(signingKey: key)
+        original.changeMergeInterval = 0
+        try original.set("caption", to: .container(.text))
+        try Self.typed("base", into: original)
+        let copy = try Document(snapshot: original.encodeSnapshot())
+        copy.signingKey = key
+        copy.requiresSignatures = true
+        let relay = Document(signingKey: SigningKey())
+        try relay.apply(original.changes())
+        try Self.typed("A", into: original, at: 0)
+        try relay.apply(original.changes(since: relay.version))
+        try Self.typed("B", into: copy, at: 0)
+        // A third device merged the copy's conflicting change by file and typed on top of it.
+        let third = Document(signingKey: SigningKey())
+        try third.apply(copy.changes())
+        try Self.typed("C", into: third, at: 1)
+        try copy.apply(third.changes(since: copy.version))
+        let authority = Document(signingKey: SigningKey())
+        try authority.apply(relay.changes())
+        #expect(throws: TandemCRDTError.self) { try copy.rebase(onto: authority, ownReplicas: [key.replica]) }
+    }
+
     // MARK: Golden bytes
 
     /// A fixed key (RFC 8032 signatures are deterministic), so the signed fixture is stable.

@@ -36,6 +36,9 @@ struct Link {
     let closeWhenSynced: Bool
     /// Whether `welcome` arrived (a connection that opened resets the backoff).
     var welcomed = false
+    /// Documents this store is recovering: it asked for their whole history after finding
+    /// that another store authored other changes under one of its replicas.
+    var recovering: Set<DocumentID> = []
 
     var isOpen: Bool {
         if case .open = session.state { return !closing }

@@ -106,7 +106,8 @@ extension SyncClient {
     }
 
     private func linkOpened(_ outbound: AsyncStream<Link.Outbound>.Continuation, closeWhenSynced: Bool) {
-        let hello = Hello(device: store.device.id, deviceName: store.device.name, token: configuration.token)
+        let hello = Hello(device: store.device.id, deviceName: store.device.name, token: configuration.token, key: store.publicKey,
+            proof: store.sign(Hello.proofMessage(token: configuration.token)))
         link = Link(session: ClientSession(hello: hello, maximumFrameBytes: configuration.maximumFrameBytes), outbound: outbound,
             maximumFrameBytes: configuration.maximumFrameBytes, closeWhenSynced: closeWhenSynced)
         status = .syncing

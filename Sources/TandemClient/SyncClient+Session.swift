@@ -117,6 +117,10 @@ extension SyncClient {
         for author in frames.flatMap(\.authors) where author.deviceName.unicodeScalars.count <= 64 {
             suggested[author.replica] = author.deviceName
         }
+        if link?.recovering.contains(document) == true {
+            recover(document: document, frames, authors: suggested)
+            return
+        }
         do {
             let result = try store.apply(frames.map(\.changes), to: document, authors: suggested)
             for frame in frames {
@@ -132,9 +136,61 @@ extension SyncClient {
         } catch where error.code == .notFound {
             // The relay sent changes of a document whose header this device missed: start over.
             subscribeAll()
+        } catch where error.code == .equivocation {
+            conflict(in: document, error.equivocation, message: error.message)
         } catch {
             storeFailed(error)
         }
+    }
+
+    /// The store and the relay hold different changes under the same ids. When the ids are
+    /// this store's own (a restored backup, a copied file), it asks for the document's whole
+    /// history and recovers; otherwise the sync fails loudly.
+    func conflict(in document: DocumentID?, _ equivocation: Equivocation?, message: String) {
+        guard link != nil, let document else {
+            diverged("the relay reports conflicting changes: \(message)")
+            return
+        }
+        var own = false
+        do throws(StoreError) {
+            if let equivocation { own = try store.isOwn(equivocation.replica) }
+        } catch {
+            storeFailed(error)
+            return
+        }
+        guard own else {
+            diverged("document \(document): \(message). Another store holds different changes under the same ids and this store cannot tell which are right; run `tandem doctor`, and re-create this store from the relay if it is the copy")
+            return
+        }
+        guard !link!.recovering.contains(document) else { return }
+        link!.recovering.insert(document)
+        link!.caughtUp = false
+        for (sequence, flight) in link!.inFlight where flight.document == document { link!.inFlight[sequence] = nil }
+        session { $0.subscribe([DocumentVersion(document: document, version: VersionVector())], allDocuments: false) }
+    }
+
+    /// Rebuilds `document` on the relay's whole history (the first frame that holds it), then
+    /// sends what the relay lacks.
+    private func recover(document: DocumentID, _ frames: [RemoteChanges], authors: [ReplicaID: String]) {
+        guard let full = frames.last(where: { $0.changes.isFromTheStart }) else { return }
+        do {
+            let report = try store.recover(document, relayHistory: full.changes, authors: authors)
+            recoveries.append(report)
+            link?.recovering.remove(document)
+            let version = try store.version(document)
+            for frame in frames { session { $0.committed(document: document, sequence: frame.sequence, version: version) } }
+            changeHandler?(document)
+        } catch where error.code == .equivocation {
+            diverged(error.message)
+        } catch {
+            storeFailed(error)
+        }
+    }
+
+    private func diverged(_ message: String) {
+        fatal = SyncClientError(.divergence, message)
+        status = .error(message)
+        closeLink()
     }
 
     private func receiveHeader(_ header: DocumentHeader) {
@@ -154,7 +210,17 @@ extension SyncClient {
             learn(entry.version, of: entry.document)
             link!.relayDocuments.insert(entry.document)
             if entry.deleted { link!.relayDeleted.insert(entry.document) }
+            // Ops both hold at the same count are never sent either way: compare their digests.
+            do {
+                if try store.exists(entry.document), let found = try store.equivocation(of: entry.document, against: entry.heads) {
+                    conflict(in: entry.document, found, message: "the relay holds other changes under the ids \(found)")
+                }
+            } catch {
+                storeFailed(error)
+            }
+            guard link != nil else { return }
         }
+        if !link!.recovering.isEmpty { return }
         link!.caughtUp = true
         pushAll()
         updateStatus()
@@ -193,6 +259,10 @@ extension SyncClient {
             link?.relayDocuments.removeAll()
             link?.inFlight.removeAll()
             pushAll()
+        case .equivocation:
+            conflict(in: error.document, error.equivocation, message: error.message)
+        case .replicaMismatch, .unauthenticatedChanges:
+            diverged("the relay refused this device's authorship: \(error.message)")
         default:
             status = .error(error.message)
         }

@@ -32,6 +32,9 @@ public actor SyncClient {
     var changeHandler: (@Sendable (DocumentID) -> Void)?
     /// A failure that ends syncing for good (a refused token).
     var fatal: SyncClientError?
+    /// Recoveries done since the client started: documents rebuilt on the relay's history after
+    /// another store authored other changes under this store's replica.
+    public internal(set) var recoveries: [RecoveryReport] = []
     /// Set by ``stop()``: the connection loop ends.
     var stopped = false
     /// Set when a one-shot sync reached ``SyncStatus/synced``.

@@ -12,6 +12,9 @@ public struct SyncClientError: Error, Sendable, Equatable, CustomStringConvertib
         case store
         /// The relay broke the protocol or refused the session for another reason.
         case protocolFailure
+        /// This store and the relay hold different changes under the same ids, and the store
+        /// could not recover on its own (another store built on the conflicting changes).
+        case divergence
     }
 
     /// The kind of failure.

@@ -71,7 +71,11 @@ extension AccountStore {
             let document = request.document
             switch error.code {
             case .notFound: return .failure(SyncError(.unknownDocument, "document \(document) is unknown here: send its header (a `document` frame) first"))
-            case .corrupt: return .failure(SyncError(.invalidChanges, "changes for \(document) do not apply: \(error.message)"))
+            case .corrupt: return .failure(SyncError(.invalidChanges, "changes for \(document) do not apply: \(error.message)",
+                document: document, sequence: request.sequence))
+            case .equivocation: return .failure(SyncError(.equivocation, error.message, document: document, sequence: request.sequence,
+                equivocation: error.equivocation))
+            case .unauthenticated: return .failure(SyncError(.unauthenticatedChanges, error.message, document: document, sequence: request.sequence))
             default: return .failure(SyncError(.internalError, "the relay could not save changes for \(document); retry later"))
             }
         }
@@ -108,9 +112,11 @@ extension AccountStore {
         for info in held where request.allDocuments || requested[info.id] != nil {
             let version: VersionVector
             let delta: ChangeSet
+            let heads: [ChainHead]
             do {
                 version = try store.version(info.id)
                 delta = try store.changes(of: info.id, since: requested[info.id] ?? VersionVector())
+                heads = try store.chainHeads(of: info.id)
             } catch {
                 continue
             }
@@ -122,7 +128,7 @@ extension AccountStore {
                 let authors = self.authors(of: delta)
                 connection.perform { $0.deliver(document: info.id, changeSet: bytes, authors: authors).actions }
             }
-            entries.append(CaughtUp.Entry(document: info.id, version: version, deleted: info.deleted != nil))
+            entries.append(CaughtUp.Entry(document: info.id, version: version, deleted: info.deleted != nil, heads: heads))
         }
         connection.perform { $0.caughtUp(entries) }
     }

@@ -73,6 +73,12 @@ actor AccountStore {
     /// The attached sessions, for the device list and revocation.
     func attachedConnections() -> [RelayConnection] { Array(connections.values) }
 
+    /// The relay's version of `document` (empty when it does not hold it or cannot read it,
+    /// which only makes the revocation check stricter).
+    func heldVersion(of document: DocumentID) -> VersionVector {
+        (try? store.version(document)) ?? VersionVector()
+    }
+
     /// Closes the sessions of the devices in `deviceIDs` with `error`.
     func close(devices deviceIDs: Set<Int64>, with error: SyncError) {
         for connection in connections.values where connection.credential.map({ deviceIDs.contains($0.deviceID) }) ?? false {

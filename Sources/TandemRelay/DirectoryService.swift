@@ -20,6 +20,14 @@ actor DirectoryService {
         try directory.authenticate(token: token)
     }
 
+    func bind(replica: ReplicaID, key: AuthorKey, to device: Int64) throws(StoreError) -> Int64 {
+        try directory.bind(replica: replica, key: key, to: device)
+    }
+
+    func revokedReplicas(among replicas: Set<ReplicaID>) throws(StoreError) -> Set<ReplicaID> {
+        try directory.revokedReplicas(among: replicas)
+    }
+
     func devices(account: String) throws(StoreError) -> [RelayDeviceRecord] {
         try directory.devices(account: account)
     }

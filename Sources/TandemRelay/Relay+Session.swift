@@ -75,6 +75,7 @@ extension Relay {
                 return
             }
             guard let store = await store(of: connection) else { return }
+            guard await acceptsAuthors(of: changes, document: document, sequence: sequence, store: store, on: connection) else { return }
             await store.apply(document: document, sequence: sequence, changes: changes, authors: authors, from: connection)
         case .document(let header):
             guard let store = await store(of: connection) else { return }
@@ -111,6 +112,25 @@ extension Relay {
             connection.perform { $0.refused(SyncError(.unauthorized, "the token is unknown or revoked; ask for a new one (`tandem relay token create`)")) }
             return
         }
+        // Authorship: the replica must be the key's, the key the device's own (the proof), and
+        // the replica bound to no other device.
+        guard hello.device != .zero, hello.isProven else {
+            metrics.sessionRefused()
+            connection.perform { $0.refused(SyncError(.replicaMismatch, "the hello's replica is not the one its key speaks for, or its proof does not verify")) }
+            return
+        }
+        do {
+            let bound = try await directory.bind(replica: hello.device, key: hello.key, to: record.id)
+            guard bound == record.id else {
+                metrics.sessionRefused()
+                connection.perform { $0.refused(SyncError(.replicaMismatch, "replica \(hello.device) belongs to another device of the account; a device may only sync as its own replica")) }
+                return
+            }
+        } catch {
+            metrics.sessionRefused()
+            connection.perform { $0.refused(SyncError(.internalError, "the relay could not record the device's replica; retry later")) }
+            return
+        }
         connection.setCredential(RelayConnection.Credential(account: record.account, deviceID: record.id,
             deviceName: hello.deviceName, replica: hello.device))
         let store: AccountStore
@@ -130,6 +150,31 @@ extension Relay {
         connection.perform { $0.authenticated(account: record.account) }
         await store.announceArrival(of: connection)
         try? await directory.recordSeen(device: record.id, replica: hello.device, announcedName: hello.deviceName)
+    }
+
+    /// Refuses a frame that brings new changes of a replica bound to a revoked device: a
+    /// signed-out device's changes that the relay does not hold yet, relayed by another device.
+    private func acceptsAuthors(of changes: ChangeSet, document: DocumentID, sequence: UInt64, store: AccountStore,
+        on connection: RelayConnection) async -> Bool
+    {
+        let authors = Set(changes.changes.map(\.replica))
+        let revoked: Set<ReplicaID>
+        do {
+            revoked = try await directory.revokedReplicas(among: authors)
+        } catch {
+            connection.perform { $0.report(SyncError(.internalError, "the relay could not check the changes' authors; retry later", document: document, sequence: sequence)) }
+            return false
+        }
+        guard !revoked.isEmpty else { return true }
+        let held = await store.heldVersion(of: document)
+        guard let author = changes.changes.first(where: { revoked.contains($0.replica) && $0.counter + $0.length > held[$0.replica] })?.replica else {
+            return true
+        }
+        connection.perform {
+            $0.report(SyncError(.unauthenticatedChanges, "frame \(sequence) holds new changes of replica \(author), whose device was signed out; it was not saved",
+                document: document, sequence: sequence))
+        }
+        return false
     }
 
     private func store(of connection: RelayConnection) async -> AccountStore? {

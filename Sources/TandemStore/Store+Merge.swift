@@ -52,6 +52,12 @@ extension Store {
             noteRevision(row.id)
         }
         let entry = try loaded(row.id, allowDeleted: true)
+        // Ops both hold under the same ids must be the same ops, even where neither has more.
+        if let conflict = entry.document.equivocation(against: incoming.chainHeads)
+            ?? incoming.equivocation(against: entry.document.chainHeads)
+        {
+            throw StoreError.refused(TandemCRDTError(equivocation: conflict), document: row.id)
+        }
         let delta = incoming.changes(since: entry.document.version)
         guard !delta.isEmpty else { return }
         let before = entry.document.version
@@ -60,7 +66,7 @@ extension Store {
             // Through the encoded bytes, exactly as a delta crosses the network.
             applied = try entry.document.apply(ChangeSet(encoded: delta.encoded()))
         } catch {
-            throw StoreError(.corrupt, "the incoming changes of a document are invalid (\(error.code.rawValue)); nothing was merged")
+            throw StoreError.refused(error, document: row.id)
         }
         guard entry.document.pendingChangeCount == 0 else {
             throw StoreError(.corrupt, "the incoming history of a document is incomplete; nothing was merged")

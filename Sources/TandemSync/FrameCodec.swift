@@ -6,7 +6,7 @@ public enum FrameCodec {
     /// The first byte of every frame ("T").
     public static let magic: UInt8 = 0x54
     /// The protocol version this build speaks.
-    public static let protocolVersion: UInt8 = 1
+    public static let protocolVersion: UInt8 = 2
     /// Header bytes before the payload.
     public static let headerSize = 16
     /// Payloads at least this large are compressed.

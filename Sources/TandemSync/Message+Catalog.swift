@@ -36,12 +36,16 @@ public struct CaughtUp: Sendable, Equatable {
         public var version: VersionVector
         /// Whether the relay holds a tombstone for it.
         public var deleted: Bool
+        /// Per replica of `version`: the digest of its change ending there. A device that holds
+        /// a replica at least as far checks that its change ending there has the same digest.
+        public var heads: [ChainHead]
 
         /// An entry.
-        public init(document: DocumentID, version: VersionVector, deleted: Bool) {
+        public init(document: DocumentID, version: VersionVector, deleted: Bool, heads: [ChainHead] = []) {
             self.document = document
             self.version = version
             self.deleted = deleted
+            self.heads = heads
         }
     }
 

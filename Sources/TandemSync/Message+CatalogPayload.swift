@@ -65,13 +65,28 @@ extension CaughtUp {
             output.string(entry.document.uuidString)
             entry.version.write(to: &output)
             output.byte(entry.deleted ? 1 : 0)
+            output.uvarint(entry.heads.count)
+            for head in entry.heads {
+                head.replica.write(to: &output)
+                output.uvarint(head.count)
+                output.bytes.append(contentsOf: head.digest.bytes)
+            }
         }
     }
 
     init(reading reader: inout ByteReader) throws(TandemCRDTError) {
         var documents: [Entry] = []
         for _ in 0..<(try reader.count(minimumBytes: 39)) {
-            documents.append(Entry(document: try reader.documentID(), version: try VersionVector(reading: &reader), deleted: try reader.flag()))
+            let document = try reader.documentID()
+            let version = try VersionVector(reading: &reader)
+            let deleted = try reader.flag()
+            var heads: [ChainHead] = []
+            for _ in 0..<(try reader.count(minimumBytes: 49)) {
+                let replica = try ReplicaID(reading: &reader)
+                let count = try reader.uvarint32()
+                heads.append(ChainHead(replica: replica, count: count, digest: ChangeDigest(bytes: try reader.raw(32))!))
+            }
+            documents.append(Entry(document: document, version: version, deleted: deleted, heads: heads))
         }
         self.init(documents: documents)
     }

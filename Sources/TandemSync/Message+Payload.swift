@@ -11,6 +11,8 @@ extension Message {
             hello.device.write(to: &output)
             output.string(hello.deviceName)
             output.string(hello.token)
+            output.bytes.append(contentsOf: hello.key.bytes)
+            output.bytes.append(contentsOf: hello.proof)
         case .welcome(let welcome):
             output.string(welcome.account)
             output.uvarint(welcome.maximumFrameBytes)
@@ -44,6 +46,14 @@ extension Message {
         case .error(let error):
             output.uvarint(UInt64(error.code.rawValue))
             output.string(error.message)
+            output.string(error.document?.uuidString ?? "")
+            output.uvarint(error.sequence ?? 0)
+            output.byte(error.equivocation == nil ? 0 : 1)
+            if let conflict = error.equivocation {
+                conflict.replica.write(to: &output)
+                output.uvarint(conflict.counters.lowerBound)
+                output.uvarint(conflict.counters.upperBound)
+            }
         case .document(let header):
             header.write(to: &output)
         case .caughtUp(let caughtUp):
@@ -75,7 +85,11 @@ extension Message {
         }
         switch type {
         case .hello:
-            self = .hello(Hello(device: try ReplicaID(reading: &reader), deviceName: try string(), token: try string()))
+            let device = try ReplicaID(reading: &reader)
+            let name = try string()
+            let token = try string()
+            guard let key = AuthorKey(bytes: Array(try reader.raw(32))) else { throw TandemCRDTError(.malformed, "hello: not an Ed25519 public key") }
+            self = .hello(Hello(device: device, deviceName: name, token: token, key: key, proof: Array(try reader.raw(64))))
         case .welcome:
             self = .welcome(Welcome(account: try string(), maximumFrameBytes: try reader.uvarint32()))
         case .subscribe:
@@ -114,7 +128,18 @@ extension Message {
         case .error:
             let raw = try reader.uvarint()
             let code = UInt16(exactly: raw).flatMap(SyncError.Code.init(rawValue:)) ?? .internalError
-            self = .error(SyncError(code, try string()))
+            let message = try string()
+            let document = try reader.optionalDocumentID()
+            let sequence = try reader.uvarint()
+            var conflict: Equivocation?
+            if try flag() {
+                let replica = try ReplicaID(reading: &reader)
+                let start = try reader.uvarint32()
+                let end = try reader.uvarint32()
+                guard start < end else { throw TandemCRDTError(.malformed, "error: an empty counter range") }
+                conflict = Equivocation(replica: replica, counters: start..<end)
+            }
+            self = .error(SyncError(code, message, document: document, sequence: sequence == 0 ? nil : sequence, equivocation: conflict))
         case .document:
             self = .document(try DocumentHeader(reading: &reader))
         case .caughtUp:

@@ -65,17 +65,40 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
 
 /// Client → relay: the first message of a session.
 public struct Hello: Sendable, Equatable {
-    /// The device's replica id (the same in every document it edits).
+    /// The device's replica id (the same in every document it edits), derived from `key`.
     public var device: ReplicaID
     /// A name people recognise ("iPhone").
     public var deviceName: String
     /// The bearer token.
     public var token: String
+    /// The device's Ed25519 public key.
+    public var key: AuthorKey
+    /// The device's signature of ``proofMessage(token:)``: it holds the key's private half.
+    public var proof: [UInt8]
 
-    public init(device: ReplicaID, deviceName: String, token: String) {
+    public init(device: ReplicaID, deviceName: String, token: String, key: AuthorKey, proof: [UInt8]) {
         self.device = device
         self.deviceName = deviceName
         self.token = token
+        self.key = key
+        self.proof = proof
+    }
+
+    /// A hello signed with `key`.
+    public init(deviceName: String, token: String, signingKey key: SigningKey) {
+        self.init(device: key.replica, deviceName: deviceName, token: token, key: key.publicKey,
+            proof: key.sign(Hello.proofMessage(token: token)))
+    }
+
+    /// What the device signs: "tandem/hello/v2", then the token's UTF-8. Bound to the token, so
+    /// a proof seen on one session opens no other.
+    public static func proofMessage(token: String) -> [UInt8] {
+        Array("tandem/hello/v2".utf8) + Array(token.utf8)
+    }
+
+    /// Whether the key speaks for `device` and the proof verifies.
+    public var isProven: Bool {
+        key.replica == device && key.isValidSignature(proof, of: Hello.proofMessage(token: token))
     }
 }
 

@@ -1,3 +1,5 @@
+public import TandemCRDT
+
 /// Why a frame or session failed: carried in `error` frames, matchable by ``code``.
 public struct SyncError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Error codes as sent on the wire (`Specs/sync-protocol.md`, "Error codes").
@@ -24,17 +26,35 @@ public struct SyncError: Error, Hashable, Sendable, CustomStringConvertible {
         case unknownDocument = 10
         /// The other side failed; retry later.
         case internalError = 11
+        /// The frame's changes claim ids that another change already holds with other content
+        /// (`equivocation` names them); nothing was saved.
+        case equivocation = 12
+        /// The `hello` names a replica that another device introduced, the all-zero replica,
+        /// or a key that does not speak for it.
+        case replicaMismatch = 13
+        /// The frame's changes are unsigned, badly signed, or signed by a revoked device; nothing
+        /// was saved.
+        case unauthenticatedChanges = 14
     }
 
     /// What went wrong.
     public let code: Code
     /// A sentence a person can act on; never holds document content or secrets.
     public let message: String
+    /// The document the error concerns, if one.
+    public let document: DocumentID?
+    /// The `changes` frame it refuses, if one.
+    public let sequence: UInt64?
+    /// For ``Code/equivocation``: the ids both versions claim.
+    public let equivocation: Equivocation?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, document: DocumentID? = nil, sequence: UInt64? = nil, equivocation: Equivocation? = nil) {
         self.code = code
         self.message = message
+        self.document = document
+        self.sequence = sequence
+        self.equivocation = equivocation
     }
 
     public var description: String { "\(code) (\(code.rawValue)): \(message)" }

@@ -63,7 +63,7 @@ extension RelayProcessTests {
             #expect(await healthy.client.waitUntilSynced(timeout: .seconds(20)))
             let token = try issueToken(dataDirectory: relay.dataDirectory, account: account, device: "raw")
 
-            let hello = FrameCodec.encode(.hello(Hello(device: .random(), deviceName: "raw", token: token)))
+            let hello = FrameCodec.encode(.hello(Hello(deviceName: "raw", token: token, signingKey: SigningKey())))
             var wrongVersion = hello
             wrongVersion[1] = 9
             var unknownType = hello

@@ -90,7 +90,7 @@ extension RelayProcessTests {
             let first = RawSyncClient(relayURL: relay.url)
             #expect(try await first.open(token: token) != nil)
             let second = RawSyncClient(relayURL: relay.url)
-            second.send(.hello(Hello(device: .random(), deviceName: "two", token: token)))
+            second.send(.hello(Hello(deviceName: "two", token: token, signingKey: SigningKey())))
             guard case .error(let full)? = try await second.receive() else {
                 Issue.record("the second connection was not refused")
                 return

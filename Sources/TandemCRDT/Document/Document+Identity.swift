@@ -198,3 +198,47 @@ extension Document {
         delta.seals = seals.filter { $0.link != nil || $0.signature != nil }.sorted { $0.replica < $1.replica }
     }
 }
+
+/// How far a document holds one replica's chain, and the digest there: what two peers compare
+/// to find ops that both hold under the same ids with different content.
+public struct ChainHead: Sendable, Hashable {
+    public var replica: ReplicaID
+    /// The replica's op count (its next counter).
+    public var count: UInt32
+    /// The digest of its change ending at `count`.
+    public var digest: ChangeDigest
+
+    public init(replica: ReplicaID, count: UInt32, digest: ChangeDigest) {
+        self.replica = replica
+        self.count = count
+        self.digest = digest
+    }
+}
+
+extension Document {
+    /// Per replica with ops here: its count and head digest.
+    public var chainHeads: [ChainHead] {
+        if changeIsOpen { commit() }
+        var heads: [ChainHead] = []
+        for (index, count) in counts.enumerated() where count > 0 {
+            heads.append(ChainHead(replica: history.replicas[index], count: count,
+                digest: digest(of: UInt32(index), endingAt: count) ?? .zero))
+        }
+        return heads.sorted { $0.replica < $1.replica }
+    }
+
+    /// The first of `heads` (another peer's) that this document contradicts: it holds the
+    /// replica at least as far, but its change ending there has another digest or none ends
+    /// there. Heads beyond what this document holds are left to the delta's links.
+    public func equivocation(against heads: [ChainHead]) -> Equivocation? {
+        if changeIsOpen { commit() }
+        for head in heads {
+            guard let index = replicaIndex[head.replica], counts[Int(index)] >= head.count, head.count > 0 else { continue }
+            if digest(of: index, endingAt: head.count) != head.digest {
+                let start = record(of: index, holding: head.count - 1).map { history.records[$0].counter } ?? 0
+                return Equivocation(replica: head.replica, counters: start..<head.count)
+            }
+        }
+        return nil
+    }
+}

@@ -200,6 +200,10 @@ struct RecordHasher {
 }
 
 extension ChangeSet {
+    /// Whether every author's run here starts at its first op: a whole history, which needs
+    /// nothing before it.
+    public var isFromTheStart: Bool { seals.allSatisfy { $0.link == nil } }
+
     /// Each change as a set of its own, linked to the change before it and, where it ends its
     /// author's run here, carrying the run's signature: the pieces a sender may deliver one by
     /// one (a frame limit) and a receiver may get in any order.

@@ -17,6 +17,8 @@ public struct AuthorKey: Hashable, Sendable, CustomStringConvertible {
     public var replica: ReplicaID { ReplicaID(publicKey: self) }
 
     /// Whether `signature` is this key's signature of `message`.
+    public func isValidSignature(_ signature: [UInt8], of message: [UInt8]) -> Bool { verifies(signature, of: message) }
+
     func verifies(_ signature: [UInt8], of message: [UInt8]) -> Bool {
         guard signature.count == 64, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) else { return false }
         return key.isValidSignature(signature, for: message)

@@ -37,6 +37,33 @@ extension RelayDirectory {
         }
     }
 
+    /// Binds `replica` (with its public key) to device `id` unless it is bound already. Returns
+    /// the device it is bound to: `id`, or another device, which must then be refused.
+    public func bind(replica: ReplicaID, key: AuthorKey, to id: Int64) throws(StoreError) -> Int64 {
+        try transaction { () throws(StoreError) in
+            try sqlite { () throws(DatabaseError) in
+                try database.run("INSERT OR IGNORE INTO replica_bindings (replica, device, key, bound) VALUES (?1, ?2, ?3, ?4)",
+                    [.text(replica.description), .integer(id), .blob(key.bytes), .integer(clock())])
+                return try database.firstRow("SELECT device FROM replica_bindings WHERE replica = ?1", [.text(replica.description)]) {
+                    $0.int64(0)
+                } ?? id
+            }
+        }
+    }
+
+    /// Which of `replicas` are bound to a revoked device.
+    public func revokedReplicas(among replicas: Set<ReplicaID>) throws(StoreError) -> Set<ReplicaID> {
+        guard !replicas.isEmpty else { return [] }
+        let list = replicas.map { "'\($0.description)'" }.joined(separator: ",")
+        let rows = try sqlite { () throws(DatabaseError) in
+            try database.rows("""
+                SELECT b.replica FROM replica_bindings b JOIN devices d ON d.id = b.device
+                WHERE d.revoked IS NOT NULL AND b.replica IN (\(list))
+                """) { $0.text(0) }
+        }
+        return Set(rows.compactMap(ReplicaID.init(hex:)))
+    }
+
     func firstDevice(_ clause: String, _ values: [DatabaseValue]) throws(StoreError) -> RelayDeviceRecord? {
         try devices(clause + " LIMIT 1", values).first
     }

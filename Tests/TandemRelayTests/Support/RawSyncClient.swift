@@ -108,8 +108,8 @@ final class RawSyncClient: Sendable {
     }
 
     /// Says hello with `token` and waits for `welcome`; returns it (nil when refused).
-    func open(token: String, device: ReplicaID = .random(), name: String = "raw client") async throws -> Welcome? {
-        send(.hello(Hello(device: device, deviceName: name, token: token)))
+    func open(token: String, key: SigningKey = SigningKey(), name: String = "raw client") async throws -> Welcome? {
+        send(.hello(Hello(deviceName: name, token: token, signingKey: key)))
         guard case .welcome(let welcome)? = try await receive() else { return nil }
         return welcome
     }

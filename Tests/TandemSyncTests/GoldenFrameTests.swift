@@ -10,21 +10,56 @@ import TandemSync
         hex.split(separator: " ").map { UInt8($0, radix: 16)! }
     }
 
+    /// The spec's key: the Ed25519 private key whose 32 bytes are 01 02 … 20 (RFC 8032
+    /// signatures are deterministic, so the proof is fixed too).
+    static let key = SigningKey(rawBytes: Array(1...32))!
+
     @Test func helloMatchesTheSpec() throws {
-        let golden = Self.bytes("""
-            54 01 01 00 1b 00 00 00 1b 00 00 00 cd 0a 7f 45 ef cd ab 89 67 45 23 01 10 32 54 76 98 ba dc fe \
-            06 69 50 68 6f 6e 65 03 74 6f 6b
-            """)
-        let hello = Message.hello(Hello(device: Self.replica, deviceName: "iPhone", token: "tok"))
-        #expect(FrameCodec.encode(hello) == golden)
-        #expect(try FrameCodec.decode(golden) == hello)
+        let hello = Message.hello(Hello(deviceName: "iPhone", token: "tok", signingKey: Self.key))
+        let frame = FrameCodec.encode(hello)
+        #expect(Self.hex(frame) == Self.goldenHello, "\(Self.hex(frame))")
+        let decoded = try FrameCodec.decode(Self.bytes(Self.goldenHello))
+        #expect(decoded == hello)
+        guard case .hello(let parsed) = decoded else { return }
+        #expect(parsed.isProven && parsed.device == Self.key.replica)
+        var forged = parsed
+        forged.device = Self.replica
+        #expect(!forged.isProven, "a proof speaks for its key's replica only")
     }
+
+    @Test func anEquivocationErrorNamesTheDocumentFrameAndIds() throws {
+        let error = Message.error(SyncError(.equivocation, "x", document: DocumentID("00000000-0000-4000-8000-000000000001")!,
+            sequence: 7, equivocation: Equivocation(replica: Self.replica, counters: 5..<9)))
+        let frame = FrameCodec.encode(error)
+        #expect(Self.hex(frame) == Self.goldenEquivocation, "\(Self.hex(frame))")
+        #expect(try FrameCodec.decode(frame) == error)
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { byte in
+            let text = String(byte, radix: 16)
+            return text.count == 1 ? "0" + text : text
+        }.joined(separator: " ")
+    }
+
+    static let goldenHello = """
+        54 02 01 00 7b 00 00 00 7b 00 00 00 ad d3 db b3 61 6f f6 a7 04 eb ce 2e ec f6 57 8d 8d 8a 14 23 \
+        06 69 50 68 6f 6e 65 03 74 6f 6b 79 b5 56 2e 8f e6 54 f9 40 78 b1 12 e8 a9 8b a7 90 1f 85 3a e6 \
+        95 be d7 e0 e3 91 0b ad 04 96 64 d5 52 99 47 af ac c9 b3 f7 6d 91 01 09 f6 af de 6e e7 b8 22 75 \
+        72 59 8f 1d e1 aa ec b5 48 af ec 0d 29 18 e7 f3 9f 40 6e 03 50 79 b1 1f 9b f8 19 24 32 e7 27 ee \
+        b7 78 1a 6b 9f bb 44 d1 9a c2 03
+        """
+    static let goldenEquivocation = """
+        54 02 07 00 3c 00 00 00 3c 00 00 00 56 ce 0d d8 0c 01 78 24 30 30 30 30 30 30 30 30 2d 30 30 30 \
+        30 2d 34 30 30 30 2d 38 30 30 30 2d 30 30 30 30 30 30 30 30 30 30 30 31 07 01 ef cd ab 89 67 45 \
+        23 01 10 32 54 76 98 ba dc fe 05 09
+        """
 
     @Test func ackMatchesTheSpec() throws {
         let document = DocumentID("00000000-0000-4000-8000-000000000001")!
         let ack = Message.ack(Ack(document: document, sequence: 3, version: VersionVector([Self.replica: 5])))
         let frame = FrameCodec.encode(ack)
-        #expect(Array(frame[0..<16]) == Self.bytes("54 01 05 00 38 00 00 00 38 00 00 00 f6 71 dd 90"))
+        #expect(Array(frame[0..<16]) == Self.bytes("54 02 05 00 38 00 00 00 38 00 00 00 f6 71 dd 90"))
         #expect(Array(frame[16..<17]) == [36])
         #expect(Array(frame[53...]) == Self.bytes("03 01 ef cd ab 89 67 45 23 01 10 32 54 76 98 ba dc fe 05"))
         #expect(try FrameCodec.decode(frame) == ack)
@@ -34,7 +69,7 @@ import TandemSync
         let header = Message.document(DocumentHeader(document: DocumentID("00000000-0000-4000-8000-000000000001")!, type: "project",
             name: "Trip", created: 1_795_000_000_000, deleted: nil))
         let frame = FrameCodec.encode(header)
-        #expect(Array(frame[0..<16]) == Self.bytes("54 01 08 00 39 00 00 00 39 00 00 00 ac 60 f6 2f"))
+        #expect(Array(frame[0..<16]) == Self.bytes("54 02 08 00 39 00 00 00 39 00 00 00 ac 60 f6 2f"))
         #expect(Array(frame[53...]) == Self.bytes("07 70 72 6f 6a 65 63 74 04 54 72 69 70 80 f8 b2 e5 bd 68 00"))
         #expect(try FrameCodec.decode(frame) == header)
     }

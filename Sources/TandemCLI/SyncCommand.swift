@@ -47,13 +47,24 @@ struct SyncCommand: AsyncParsableCommand {
                 try await client.run()
             } else {
                 try await client.sync(timeout: .seconds(timeout))
+                for recovery in await client.recoveries {
+                    print("recovered: another store made different edits under this device's replica \(recovery.retired); "
+                        + "\(recovery.reauthored) change\(recovery.reauthored == 1 ? "" : "s") (\(recovery.reauthoredOperations) ops) "
+                        + "the relay lacked now come from replica \(recovery.replica), and the relay's history is kept")
+                }
                 let traffic = await client.traffic
                 let documents = (try? await client.withStore { store throws(StoreError) in try store.list().count }) ?? 0
                 print("synced \(documents) document\(documents == 1 ? "" : "s") with \(relay)")
                 print("sent \(traffic.framesSent) frames (\(traffic.bytesSent) B, \(traffic.rawBytesSent) B raw); received \(traffic.framesReceived) frames (\(traffic.bytesReceived) B, \(traffic.rawBytesReceived) B raw)")
             }
         } catch {
-            let status: Int32 = error.code == .unauthorized ? 77 : (error.code == .timedOut ? 75 : 1)
+            // A divergence the store cannot recover is data it refuses (65), never "synced".
+            let status: Int32 = switch error.code {
+            case .unauthorized: 77
+            case .timedOut: 75
+            case .divergence: 65
+            default: 1
+            }
             CommandFailure.writeError("error: \(error.message)\n")
             throw ExitCode(status)
         }

@@ -8,6 +8,6 @@ struct Tandem: AsyncParsableCommand {
         abstract: "An offline-first CRDT document store.",
         subcommands: [
             Demo.self, Replay.self, PeerBench.self, Init.self, Doc.self, TextCommand.self, Merge.self, Export.self,
-            Import.self, StoreSoak.self, StoreBench.self, RelayCommand.self, SyncCommand.self,
+            Import.self, StoreSoak.self, StoreBench.self, RelayCommand.self, SyncCommand.self, Doctor.self,
         ])
 }

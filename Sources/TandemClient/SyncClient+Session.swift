@@ -261,6 +261,18 @@ extension SyncClient {
             pushAll()
         case .equivocation:
             conflict(in: error.document, error.equivocation, message: error.message)
+        case .replicaMismatch where link?.welcomed == false && !rotatedForMismatch:
+            // The replica is another device's: this store is a copy of that device's. Move to a
+            // new replica and connect again; conflicts on the old one are recovered as they come.
+            rotatedForMismatch = true
+            do {
+                let replica = try store.rotateIdentity(reason: "the relay bound it to another device (this store is a copy)")
+                lastFailure = "this store is a copy of another device's; it now edits as replica \(replica)"
+                fatal = nil
+                status = .error(lastFailure!)
+            } catch {
+                storeFailed(error)
+            }
         case .replicaMismatch, .unauthenticatedChanges:
             diverged("the relay refused this device's authorship: \(error.message)")
         default:

@@ -35,6 +35,9 @@ public actor SyncClient {
     /// Recoveries done since the client started: documents rebuilt on the relay's history after
     /// another store authored other changes under this store's replica.
     public internal(set) var recoveries: [RecoveryReport] = []
+    /// Set once the store moved to a new replica after a `replicaMismatch` (at most once per
+    /// client, so a relay that keeps refusing cannot make it spin through identities).
+    var rotatedForMismatch = false
     /// Set by ``stop()``: the connection loop ends.
     var stopped = false
     /// Set when a one-shot sync reached ``SyncStatus/synced``.

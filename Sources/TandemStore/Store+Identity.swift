@@ -91,6 +91,44 @@ extension Store {
         }
     }
 
+    /// Moves this store to a new replica and key for every later edit, retiring the current
+    /// one (kept among ``ownReplicas()``, so conflicts on it are still recognised as this
+    /// store's to recover). What a store does when the relay says its replica belongs to
+    /// another device: it is a copy of that device's store.
+    @discardableResult
+    public func rotateIdentity(reason: String) throws(StoreError) -> ReplicaID {
+        let previous = (device, signingKey)
+        do throws(StoreError) {
+            return try write { () throws(StoreError) in
+                let key = SigningKey()
+                try retire(for: key, reason: reason)
+                return key.replica
+            }
+        } catch {
+            (device, signingKey) = previous
+            cache.removeAll()
+            throw error
+        }
+    }
+
+    /// Inside a write transaction: retires the current replica and makes `key`'s the device's.
+    private func retire(for key: SigningKey, reason: String) throws(StoreError) {
+        let now = clock()
+        let replica = key.replica
+        try sqlite { () throws(DatabaseError) in
+            try database.run("UPDATE own_replicas SET retired = ?1, reason = ?2 WHERE replica = ?3 AND retired IS NULL",
+                [.integer(now), .text(reason), .text(device.id.description)])
+            try database.run("UPDATE device SET id = ?1, signing_key = ?2", [.text(replica.description), .blob(key.rawBytes)])
+            try database.run("INSERT INTO own_replicas (replica, since) VALUES (?1, ?2)", [.text(replica.description), .integer(now)])
+            try database.run("INSERT OR IGNORE INTO replicas (replica, device_name, first_seen) VALUES (?1, ?2, ?3)",
+                [.text(replica.description), .text(device.name), .integer(now)])
+        }
+        // Every cached document edits as the old replica: drop them all.
+        cache.removeAll()
+        device = Device(id: replica, name: device.name, created: device.created)
+        signingKey = key
+    }
+
     private func recoverInTransaction(_ id: DocumentID, relayHistory: ChangeSet, authors: [ReplicaID: String]) throws(StoreError) -> RecoveryReport {
         let entry = try loaded(id, allowDeleted: true)
         let own = Set(try ownReplicas().map(\.replica))
@@ -111,24 +149,14 @@ extension Store {
         } catch {
             throw StoreError(.equivocation, "document \(id): this device's changes conflict with changes another store made under the same ids, and other devices built on them (\(error.message)); it cannot be recovered automatically: run `tandem doctor`, then export the document's value and re-create it")
         }
-        let now = clock()
         let retired = device.id
         let replica = key.replica
         try sqlite { () throws(DatabaseError) in
             try database.run("DELETE FROM outbox WHERE document = ?1", [.text(id.uuidString)])
             try database.run("DELETE FROM snapshots WHERE document = ?1", [.text(id.uuidString)])
             try database.run("DELETE FROM changes WHERE document = ?1", [.text(id.uuidString)])
-            try database.run("UPDATE own_replicas SET retired = ?1, reason = ?2 WHERE replica = ?3 AND retired IS NULL",
-                [.integer(now), .text("another store authored different changes under it (document \(id))"), .text(retired.description)])
-            try database.run("UPDATE device SET id = ?1, signing_key = ?2", [.text(replica.description), .blob(key.rawBytes)])
-            try database.run("INSERT INTO own_replicas (replica, since) VALUES (?1, ?2)", [.text(replica.description), .integer(now)])
-            try database.run("INSERT OR IGNORE INTO replicas (replica, device_name, first_seen) VALUES (?1, ?2, ?3)",
-                [.text(replica.description), .text(device.name), .integer(now)])
         }
-        // Every cached document edits as the old replica: drop them all.
-        cache.removeAll()
-        device = Device(id: replica, name: device.name, created: device.created)
-        signingKey = key
+        try retire(for: key, reason: "another store authored different changes under it (document \(id))")
         configure(authority)
         let rebuilt = LoadedDocument(document: authority, row: entry.row)
         cache.insert(rebuilt)

@@ -89,11 +89,14 @@ extension Store {
     /// acknowledged version) covers.
     public func acknowledge(_ id: DocumentID, version: VersionVector) throws(StoreError) {
         try write { () throws(StoreError) in
-            try sqlite { () throws(DatabaseError) in
-                try database.run("""
-                    DELETE FROM outbox WHERE document = ?1
-                        AND seq IN (SELECT seq FROM changes WHERE document = ?1 AND replica = ?2 AND counter_end <= ?3)
-                    """, [.text(id.uuidString), .text(device.id.description), .int(version[device.id])])
+            // The outbox may hold rows of replicas this store retired (a copy that moved on).
+            for own in try ownReplicas() where version[own.replica] > 0 {
+                try sqlite { () throws(DatabaseError) in
+                    try database.run("""
+                        DELETE FROM outbox WHERE document = ?1
+                            AND seq IN (SELECT seq FROM changes WHERE document = ?1 AND replica = ?2 AND counter_end <= ?3)
+                        """, [.text(id.uuidString), .text(own.replica.description), .int(version[own.replica])])
+                }
             }
         }
     }

@@ -78,13 +78,16 @@ struct ProcessFailure: Error, CustomStringConvertible {
 
 /// posix_spawn with standard output on a pipe (standard error stays the test's).
 enum ChildProcess {
-    static func spawn(_ arguments: [String]) throws -> (pid: pid_t, output: Int32) {
+    /// Starts a process with its standard output (and, with `errors`, its standard error) on
+    /// the returned pipe.
+    static func spawn(_ arguments: [String], errors: Bool = false) throws -> (pid: pid_t, output: Int32) {
         var pipes: [Int32] = [0, 0]
         guard pipe(&pipes) == 0 else { throw ProcessFailure("pipe failed") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, pipes[1], 1)
+        if errors { posix_spawn_file_actions_adddup2(&actions, pipes[1], 2) }
         posix_spawn_file_actions_addclose(&actions, pipes[0])
         var pid: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]
@@ -119,8 +122,8 @@ enum ChildProcess {
     }
 
     /// Runs a command to completion (bounded by `timeoutSeconds`); returns its exit status and output.
-    static func run(_ arguments: [String], timeoutSeconds: Int = 60) throws -> (status: Int32, output: String) {
-        let (pid, fd) = try spawn(arguments)
+    static func run(_ arguments: [String], timeoutSeconds: Int = 60, errors: Bool = false) throws -> (status: Int32, output: String) {
+        let (pid, fd) = try spawn(arguments, errors: errors)
         defer { close(fd) }
         var output: [UInt8] = []
         let deadline = time(nil) + timeoutSeconds

@@ -297,7 +297,8 @@ extension RelayProcessTests {
             var held: [Set<String>] = [[], [], []]
             var published: Set<String> = []
             var backups: [(device: Int, path: String, words: Set<String>)] = []
-            for step in 0..<24 {
+            var events = (restores: 0, copies: 0, recoveries: 0)
+            for step in 0..<30 {
                 let device = Int(random.next() % UInt64(devices.count))
                 switch random.next() % 10 {
                 case 0...3:
@@ -306,6 +307,7 @@ extension RelayProcessTests {
                     held[device].insert(word)
                 case 4...6:
                     let output = try devices[device].sync()
+                    if output.contains("recovered:") { events.recoveries += 1 }
                     if output.contains("synced") {
                         published.formUnion(held[device])
                         held[device].formUnion(published)
@@ -318,6 +320,7 @@ extension RelayProcessTests {
                     let backup = backups[Int(random.next() % UInt64(backups.count))]
                     try CLIDevice.copy(backup.path, to: devices[backup.device].store)
                     held[backup.device] = backup.words
+                    events.restores += 1
                 default:
                     guard devices.count < 5 else { continue }
                     // A new machine set up from this one's files, signed in with its own token.
@@ -327,14 +330,16 @@ extension RelayProcessTests {
                     try CLIDevice.copy(devices[device].store, to: copy.store)
                     devices.append(copy)
                     held.append(held[device])
+                    events.copies += 1
                 }
             }
             for _ in 0..<2 {
                 for (index, device) in devices.enumerated() {
-                    try device.sync()
+                    if try device.sync().contains("recovered:") { events.recoveries += 1 }
                     published.formUnion(held[index])
                 }
             }
+            print("round \(round): \(events.restores) restores, \(events.copies) copies, \(events.recoveries) recoveries, \(published.count) words")
             try Self.expectIdentical(devices, id, containing: published.sorted())
         }
     }

@@ -37,6 +37,48 @@ let benchmarks: @Sendable () -> Void = {
         return (trace, try TraceReplay.local(trace).changes().encoded())
     }
 
+    // Change identity, in the same run as the plain merge above: the same log signed by its
+    // author (one Ed25519 signature over the chain's head) into a document that requires
+    // signatures; the digests alone (what every apply computes); a snapshot of the signed document.
+    register("remote merge automerge-paper, signed and verified") { benchmark, input in
+        benchmark.startMeasurement()
+        let document = Document(signingKey: SigningKey())
+        try document.apply(ChangeSet(encoded: input.log))
+        benchmark.stopMeasurement()
+        try Workloads.check(document, against: input.trace)
+    } setup: { () throws -> (trace: EditingTrace, log: [UInt8]) in
+        let trace = try Workloads.trace("automerge-paper")
+        return (trace, try Workloads.signed(trace).changes().encoded())
+    }
+
+    register("change digests of the automerge-paper log") { benchmark, set in
+        benchmark.startMeasurement()
+        let digests = set.changeDigests
+        benchmark.stopMeasurement()
+        blackHole(digests)
+    } setup: {
+        try ChangeSet(encoded: TraceReplay.local(Workloads.trace("automerge-paper")).changes().encoded())
+    }
+
+    register("change digests of the friendsforever log") { benchmark, set in
+        benchmark.startMeasurement()
+        let digests = set.changeDigests
+        benchmark.stopMeasurement()
+        blackHole(digests)
+    } setup: {
+        try ChangeSet(encoded: TraceReplay.concurrent(Workloads.trace("friendsforever")).changes().encoded())
+    }
+
+    register("snapshot load, signed") { benchmark, input in
+        benchmark.startMeasurement()
+        let document = try Document(snapshot: input.snapshot)
+        benchmark.stopMeasurement()
+        try Workloads.check(document, against: input.trace)
+    } setup: { () throws -> (trace: EditingTrace, snapshot: [UInt8]) in
+        let trace = try Workloads.trace("automerge-paper")
+        return (trace, try Workloads.signed(trace).encodeSnapshot())
+    }
+
     register("encode change log") { benchmark, document in
         benchmark.startMeasurement()
         let log = document.changes().encoded()

@@ -30,6 +30,14 @@ enum Workloads {
     }
 
     /// Throws unless `document`'s replay text is the trace's `endContent`.
+    /// The trace replayed locally by a replica with a signing key (its changes leave signed).
+    static func signed(_ trace: EditingTrace) throws -> Document {
+        let key = SigningKey()
+        let document = try TraceReplay.local(trace, replica: key.replica)
+        document.signingKey = key
+        return document
+    }
+
     static func check(_ document: Document, against trace: EditingTrace) throws {
         let text = document.text(TraceReplay.text)
         guard text == trace.endContent else {

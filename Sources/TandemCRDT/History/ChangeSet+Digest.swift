@@ -200,6 +200,10 @@ struct RecordHasher {
 }
 
 extension ChangeSet {
+    /// Every change's digest (`Specs/encoding.md` §6.1), chained per author from the set's
+    /// links: what applying computes before it checks anything.
+    public var changeDigests: [ChangeDigest] { chainDigests().digests }
+
     /// Whether every author's run here starts at its first op: a whole history, which needs
     /// nothing before it.
     public var isFromTheStart: Bool { seals.allSatisfy { $0.link == nil } }

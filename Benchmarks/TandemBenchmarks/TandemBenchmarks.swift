@@ -51,22 +51,18 @@ let benchmarks: @Sendable () -> Void = {
         return (trace, try Workloads.signed(trace).changes().encoded())
     }
 
-    register("change digests of the automerge-paper log") { benchmark, set in
-        benchmark.startMeasurement()
-        let digests = set.changeDigests
-        benchmark.stopMeasurement()
-        blackHole(digests)
-    } setup: {
-        try ChangeSet(encoded: TraceReplay.local(Workloads.trace("automerge-paper")).changes().encoded())
-    }
-
-    register("change digests of the friendsforever log") { benchmark, set in
-        benchmark.startMeasurement()
-        let digests = set.changeDigests
-        benchmark.stopMeasurement()
-        blackHole(digests)
-    } setup: {
-        try ChangeSet(encoded: TraceReplay.concurrent(Workloads.trace("friendsforever")).changes().encoded())
+    let logs: [(String, @Sendable (EditingTrace) throws -> Document)] = [
+        ("automerge-paper", { try TraceReplay.local($0) }), ("friendsforever", { try TraceReplay.concurrent($0) }),
+    ]
+    for (name, replay) in logs {
+        register("change digests of the \(name) log") { benchmark, set in
+            benchmark.startMeasurement()
+            let digests = set.changeDigests
+            benchmark.stopMeasurement()
+            blackHole(digests)
+        } setup: {
+            try ChangeSet(encoded: replay(Workloads.trace(name)).changes().encoded())
+        }
     }
 
     register("snapshot load, signed") { benchmark, input in

@@ -13,6 +13,15 @@ import Testing
         doc.commit(time: time)
     }
 
+    /// A signed document (changes not merged) whose caption reads `text`.
+    static func signed(_ text: String, key: SigningKey = SigningKey()) throws -> Document {
+        let doc = Document(signingKey: key)
+        doc.changeMergeInterval = 0
+        try doc.set("caption", to: .container(.text))
+        try typed(text, into: doc)
+        return doc
+    }
+
     static func base(_ replica: ReplicaID) throws -> Document {
         let doc = Document(replica: replica)
         doc.changeMergeInterval = 0
@@ -116,10 +125,7 @@ import Testing
 
     @Test func aSnapshotKeepsDigestsAndSignatures() throws {
         let key = SigningKey()
-        let doc = Document(signingKey: key)
-        doc.changeMergeInterval = 0
-        try doc.set("caption", to: .container(.text))
-        try Self.typed("signed", into: doc)
+        let doc = try Self.signed("signed", key: key)
         let head = doc.headDigest(of: doc.replica)
         _ = doc.changes()
         let loaded = try Document(snapshot: doc.encodeSnapshot())
@@ -133,12 +139,9 @@ import Testing
     // MARK: Signatures
 
     static func signedPair() throws -> (Document, Document) {
-        let a = Document(signingKey: SigningKey())
         let b = Document(signingKey: SigningKey())
-        for doc in [a, b] { doc.changeMergeInterval = 0 }
-        try a.set("caption", to: .container(.text))
-        try Self.typed("hello", into: a)
-        return (a, b)
+        b.changeMergeInterval = 0
+        return (try Self.signed("hello"), b)
     }
 
     static func expectUnauthenticated(_ set: ChangeSet, into doc: Document, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -205,19 +208,22 @@ import Testing
 
     // MARK: Recovery
 
-    @Test func aCopyRebasesItsOwnWorkOntoTheAuthorityUnderANewReplicaAndEveryoneConverges() throws {
+    /// A signed original that typed "base", a relay that holds it, and a copy of the original's
+    /// file: same replica, same key.
+    static func originalRelayAndCopy() throws -> (original: Document, relay: Document, copy: Document, key: SigningKey) {
         let key = SigningKey()
-        let original = Document(signingKey: key)
-        original.changeMergeInterval = 0
-        try original.set("caption", to: .container(.text))
-        try Self.typed("base", into: original)
+        let original = try Self.signed("base", key: key)
         let relay = Document(signingKey: SigningKey())
         try relay.apply(original.changes())
-        // A copy of the original's file: same replica, same key.
         let copy = try Document(snapshot: original.encodeSnapshot())
         copy.signingKey = key
         copy.requiresSignatures = true
         copy.changeMergeInterval = 0
+        return (original, relay, copy, key)
+    }
+
+    @Test func aCopyRebasesItsOwnWorkOntoTheAuthorityUnderANewReplicaAndEveryoneConverges() throws {
+        let (original, relay, copy, key) = try Self.originalRelayAndCopy()
         try Self.typed(" one", into: original, at: 4)
         try relay.apply(original.changes(since: relay.version))
         // The copy types, then deletes across what it shares ("se") and what it made (" t").
@@ -248,16 +254,7 @@ import Testing
     }
 
     @Test func aRebaseFailsLoudlyWhenAnotherAuthorBuiltOnTheConflictingWork() throws {
-        let key = SigningKey()
-        let original = Document(signingKey: key)
-        original.changeMergeInterval = 0
-        try original.set("caption", to: .container(.text))
-        try Self.typed("base", into: original)
-        let copy = try Document(snapshot: original.encodeSnapshot())
-        copy.signingKey = key
-        copy.requiresSignatures = true
-        let relay = Document(signingKey: SigningKey())
-        try relay.apply(original.changes())
+        let (original, relay, copy, key) = try Self.originalRelayAndCopy()
         try Self.typed("A", into: original, at: 0)
         try relay.apply(original.changes(since: relay.version))
         try Self.typed("B", into: copy, at: 0)

@@ -134,6 +134,31 @@ extension RelayProcessTests {
             try Self.expectIdentical([laptop, copy, phone], id, containing: ["shared", "original", "copied"])
         }
 
+        @Test func aThirdStoreThatMergedACopysConflictingChangesFailsLoudly() throws {
+            let folder = TestDirectory()
+            let relay = try RelayProcess(dataDirectory: folder.file("relay"))
+            let devices = try Self.devices(["laptop", "phone"], relay: relay, folder: folder)
+            let (laptop, phone) = (devices[0], devices[1])
+            let id = try laptop.create(#"{"caption": "base"}"#)
+            try laptop.sync()
+            let copy = CLIDevice(store: folder.file("copy.tandem"), token: laptop.token, relayURL: relay.url)
+            try CLIDevice.copy(laptop.store, to: copy.store)
+            try laptop.type("original ", into: id)
+            try laptop.sync()
+            try copy.type("copied ", into: id)
+            // The phone merges the copy's file (its changes under the laptop's ids) and types on top.
+            #expect(try phone.run(["merge", "--store", phone.store, "--from", copy.store]).status == 0)
+            try phone.type("phone ", into: id)
+            let failed = try phone.sync(expecting: 65)
+            #expect(failed.contains(id.description) && failed.contains("tandem doctor") && !failed.contains("synced"), "\(failed)")
+            let doctor = try phone.run(["doctor", "--store", phone.store, "--json"])
+            #expect(doctor.status == 0 && doctor.output.contains("\"replicas\""), "\(doctor.output)")
+            // The relay kept its own version; the laptop and the copy still converge.
+            try copy.sync()
+            try laptop.sync()
+            try Self.expectIdentical([laptop, copy], id, containing: ["original", "copied", "base"])
+        }
+
         @Test func forgedHellosAndChangesAreRefusedAndChangeNothing() async throws {
             let folder = TestDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))

@@ -37,15 +37,15 @@ extension ChangeSet {
     /// - Complexity: O(bytes of the changes).
     func chainDigests() -> (digests: [ChangeDigest], links: [ChangeDigest]) {
         var hasher = RecordHasher(set: self)
-        var last: [UInt32: ChangeDigest] = [:]
+        var last = [ChangeDigest?](repeating: nil, count: replicas.count)
         var digests: [ChangeDigest] = []
         var links: [ChangeDigest] = []
         digests.reserveCapacity(records.count)
         links.reserveCapacity(records.count)
         for (index, record) in records.enumerated() {
-            let link = last[record.replica] ?? seal(of: record.replica)?.link ?? .zero
+            let link = last[Int(record.replica)] ?? seal(of: record.replica)?.link ?? .zero
             let digest = hasher.digest(of: index, link: link)
-            last[record.replica] = digest
+            last[Int(record.replica)] = digest
             digests.append(digest)
             links.append(link)
         }
@@ -72,7 +72,7 @@ struct RecordHasher {
         self.set = set
         replicaOrdinals = [UInt32](repeating: RecordHasher.unset, count: set.replicas.count)
         containerOrdinals = [UInt32](repeating: RecordHasher.unset, count: set.containers.count)
-        buffer.bytes.reserveCapacity(1 << 16)
+        buffer.bytes.reserveCapacity(256)
     }
 
     mutating func digest(of index: Int, link: ChangeDigest) -> ChangeDigest {
@@ -80,7 +80,7 @@ struct RecordHasher {
         sha = SHA256()
         buffer.bytes.removeAll(keepingCapacity: true)
         buffer.bytes.append(contentsOf: RecordHasher.domain)
-        buffer.bytes.append(contentsOf: link.bytes)
+        link.write(to: &buffer)
         replica(record.replica)
         buffer.uint32(record.counter)
         buffer.uint32(record.length)
@@ -88,7 +88,7 @@ struct RecordHasher {
         buffer.uint64(UInt64(bitPattern: record.time))
         if record.message >= 0 {
             buffer.byte(1)
-            bytes(Array(set.messages[Int(record.message)].utf8))
+            text(set.messages[Int(record.message)])
         } else {
             buffer.byte(0)
         }
@@ -115,13 +115,13 @@ struct RecordHasher {
                 reference(target)
             case .mapSet(let key, let value, let pred):
                 buffer.byte(OpTag.mapSet)
-                bytes(Array(set.keys[Int(key)].utf8))
+                text(set.keys[Int(key)])
                 buffer.uint32(UInt32(pred.count))
                 for id in pred { reference(id) }
                 value.write(to: &buffer)
             case .mapDelete(let key, let pred):
                 buffer.byte(OpTag.mapDelete)
-                bytes(Array(set.keys[Int(key)].utf8))
+                text(set.keys[Int(key)])
                 buffer.uint32(UInt32(pred.count))
                 for id in pred { reference(id) }
             case .increment(let amount):
@@ -135,8 +135,7 @@ struct RecordHasher {
         for index in touchedContainers { containerOrdinals[index] = RecordHasher.unset }
         touchedReplicas.removeAll(keepingCapacity: true)
         touchedContainers.removeAll(keepingCapacity: true)
-        let digest = Array(sha.finalize())
-        return ChangeDigest(bytes: digest)!
+        return sha.finalize().withUnsafeBytes { ChangeDigest($0) }
     }
 
     private mutating func flush() {
@@ -144,23 +143,32 @@ struct RecordHasher {
         buffer.bytes.removeAll(keepingCapacity: true)
     }
 
-    private mutating func bytes(_ value: [UInt8]) {
-        buffer.uint32(UInt32(value.count))
-        buffer.bytes.append(contentsOf: value)
+    /// A string: its UTF-8 byte count as `u32`, then the bytes.
+    private mutating func text(_ value: String) {
+        buffer.uint32(UInt32(value.utf8.count))
+        buffer.bytes.append(contentsOf: value.utf8)
+    }
+
+    /// Writes the ordinal of table entry `index` in this record, giving it the next one at its
+    /// first use; returns whether this was the first use (the full id must follow).
+    private static func ordinal(_ index: UInt32, _ ordinals: inout [UInt32], _ touched: inout [Int], _ buffer: inout ByteWriter) -> Bool {
+        if ordinals[Int(index)] != unset {
+            buffer.uint32(ordinals[Int(index)])
+            return false
+        }
+        let ordinal = UInt32(touched.count)
+        ordinals[Int(index)] = ordinal
+        touched.append(Int(index))
+        buffer.uint32(ordinal)
+        return true
     }
 
     /// A replica's ordinal in the record; at first use, followed by its 16 bytes.
     private mutating func replica(_ index: UInt32) {
-        if replicaOrdinals[Int(index)] != RecordHasher.unset {
-            buffer.uint32(replicaOrdinals[Int(index)])
-            return
+        if RecordHasher.ordinal(index, &replicaOrdinals, &touchedReplicas, &buffer) {
+            buffer.uint64(set.replicas[Int(index)].high)
+            buffer.uint64(set.replicas[Int(index)].low)
         }
-        let ordinal = UInt32(touchedReplicas.count)
-        replicaOrdinals[Int(index)] = ordinal
-        touchedReplicas.append(Int(index))
-        buffer.uint32(ordinal)
-        buffer.uint64(set.replicas[Int(index)].high)
-        buffer.uint64(set.replicas[Int(index)].low)
     }
 
     private mutating func reference(_ id: LocalID) {
@@ -174,28 +182,20 @@ struct RecordHasher {
 
     /// A container's ordinal in the record; at first use, followed by its encoded id.
     private mutating func container(_ index: UInt32) {
-        if containerOrdinals[Int(index)] != RecordHasher.unset {
-            buffer.uint32(containerOrdinals[Int(index)])
-            return
+        if RecordHasher.ordinal(index, &containerOrdinals, &touchedContainers, &buffer) {
+            set.containers[Int(index)].write(to: &buffer)
         }
-        let ordinal = UInt32(touchedContainers.count)
-        containerOrdinals[Int(index)] = ordinal
-        touchedContainers.append(Int(index))
-        buffer.uint32(ordinal)
-        set.containers[Int(index)].write(to: &buffer)
     }
 
     /// Text content: the count, then each scalar as a little-endian `u32`.
     private mutating func scalars(_ content: ArraySlice<Unicode.Scalar>) {
         buffer.uint32(UInt32(content.count))
         #if _endian(little)
-        if content.count > 64 {
-            flush()
-            content.withUnsafeBytes { sha.update(bufferPointer: $0) }
-            return
-        }
-        #endif
+        // A scalar is stored as its `UInt32` value: the slice's memory is already the encoding.
+        content.withUnsafeBytes { buffer.bytes.append(contentsOf: $0) }
+        #else
         for scalar in content { buffer.uint32(scalar.value) }
+        #endif
     }
 }
 

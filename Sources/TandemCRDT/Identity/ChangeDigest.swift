@@ -15,6 +15,20 @@ public struct ChangeDigest: Hashable, Sendable, CustomStringConvertible {
         self.w3 = w3
     }
 
+    /// The digest a hash function produced (32 bytes), read without copying.
+    init(_ raw: UnsafeRawBufferPointer) {
+        w0 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        w1 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        w2 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        w3 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+    }
+
+    /// Appends the 32 bytes to `writer`.
+    func write(to writer: inout ByteWriter) {
+        var words = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)
+        withUnsafeBytes(of: &words) { writer.bytes.append(contentsOf: $0) }
+    }
+
     /// A digest from its 32 bytes (nil unless exactly 32).
     public init?<Bytes: Collection<UInt8>>(bytes: Bytes) {
         guard bytes.count == 32 else { return nil }

@@ -67,9 +67,8 @@ extension Document {
         var start = position
         while start > 0 && digests[indexes[start - 1]] == nil { start -= 1 }
         var link = start > 0 ? digests[indexes[start - 1]]! : .zero
-        var hasher = RecordHasher(set: history)
         for step in start...position {
-            let digest = hasher.digest(of: indexes[step], link: link)
+            let digest = hasher.digest(of: indexes[step], in: history, link: link)
             digests[indexes[step]] = digest
             link = digest
         }

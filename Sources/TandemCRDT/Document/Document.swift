@@ -45,6 +45,8 @@ public final class Document {
     /// Local changes ending at or before this counter have left the document (in a delta or a
     /// snapshot): they are never reopened, so every peer sees them cut the same way.
     var sealedLocalEnd: UInt32 = 0
+    /// Reused to hash history records (its scratch tables stay allocated).
+    var hasher = RecordHasher()
     /// Per replica index: the newest point of its chain proven by its signature.
     var signedHeads: [UInt32: SignedPoint] = [:]
 

@@ -36,7 +36,7 @@ extension ChangeSet {
     /// links (`validateStructure` has checked that each author's changes are contiguous).
     /// - Complexity: O(bytes of the changes).
     func chainDigests() -> (digests: [ChangeDigest], links: [ChangeDigest]) {
-        var hasher = RecordHasher(set: self)
+        var hasher = RecordHasher()
         var last = [ChangeDigest?](repeating: nil, count: replicas.count)
         var digests: [ChangeDigest] = []
         var links: [ChangeDigest] = []
@@ -44,7 +44,7 @@ extension ChangeSet {
         links.reserveCapacity(records.count)
         for (index, record) in records.enumerated() {
             let link = last[Int(record.replica)] ?? seal(of: record.replica)?.link ?? .zero
-            let digest = hasher.digest(of: index, link: link)
+            let digest = hasher.digest(of: index, in: self, link: link)
             last[Int(record.replica)] = digest
             digests.append(digest)
             links.append(link)
@@ -56,10 +56,11 @@ extension ChangeSet {
 /// Hashes one record in its canonical form (`Specs/encoding.md` §6.1): fixed-width little-endian
 /// fields, replicas and containers written in full at first use inside the record, so the digest
 /// depends only on the change, never on the tables of the set that carries it.
+/// One hasher serves many records (a set's, or a document's history): its scratch tables grow to
+/// the largest set it has seen and are reset after each record.
 struct RecordHasher {
-    let set: ChangeSet
-    private var replicaOrdinals: [UInt32]
-    private var containerOrdinals: [UInt32]
+    private var replicaOrdinals: [UInt32] = []
+    private var containerOrdinals: [UInt32] = []
     private var touchedReplicas: [Int] = []
     private var touchedContainers: [Int] = []
     private var buffer = ByteWriter()
@@ -68,20 +69,23 @@ struct RecordHasher {
     static let domain = Array("tandem/change/v2".utf8)
     private static let unset = UInt32.max
 
-    init(set: ChangeSet) {
-        self.set = set
-        replicaOrdinals = [UInt32](repeating: RecordHasher.unset, count: set.replicas.count)
-        containerOrdinals = [UInt32](repeating: RecordHasher.unset, count: set.containers.count)
+    init() {
         buffer.bytes.reserveCapacity(256)
     }
 
-    mutating func digest(of index: Int, link: ChangeDigest) -> ChangeDigest {
+    mutating func digest(of index: Int, in set: borrowing ChangeSet, link: ChangeDigest) -> ChangeDigest {
+        if replicaOrdinals.count < set.replicas.count {
+            replicaOrdinals.append(contentsOf: repeatElement(RecordHasher.unset, count: set.replicas.count - replicaOrdinals.count))
+        }
+        if containerOrdinals.count < set.containers.count {
+            containerOrdinals.append(contentsOf: repeatElement(RecordHasher.unset, count: set.containers.count - containerOrdinals.count))
+        }
         let record = set.records[index]
         sha = SHA256()
         buffer.bytes.removeAll(keepingCapacity: true)
         buffer.bytes.append(contentsOf: RecordHasher.domain)
         link.write(to: &buffer)
-        replica(record.replica)
+        replica(record.replica, set)
         buffer.uint32(record.counter)
         buffer.uint32(record.length)
         buffer.uint32(record.lamport)
@@ -93,16 +97,16 @@ struct RecordHasher {
             buffer.byte(0)
         }
         buffer.uint32(record.depsCount)
-        for dep in set.deps[Int(record.depsStart)..<Int(record.depsStart + record.depsCount)] { reference(dep) }
+        for dep in set.deps[Int(record.depsStart)..<Int(record.depsStart + record.depsCount)] { reference(dep, set) }
         buffer.uint32(record.opsCount)
         for op in set.ops[set.opRange(of: record)] {
-            container(op.container)
+            container(op.container, set)
             switch op.kind {
             case .insert(let left, let right, let content, let length):
                 buffer.byte(OpTag.insert)
                 buffer.uint32(length)
-                reference(left)
-                reference(right)
+                reference(left, set)
+                reference(right, set)
                 let range = Int(content)..<Int(content + length)
                 if set.containers[Int(op.container)].type == .text {
                     scalars(set.scalars[range])
@@ -112,18 +116,18 @@ struct RecordHasher {
             case .delete(let target, let length, let reversed):
                 buffer.byte(reversed ? OpTag.deleteBackward : OpTag.delete)
                 buffer.uint32(length)
-                reference(target)
+                reference(target, set)
             case .mapSet(let key, let value, let pred):
                 buffer.byte(OpTag.mapSet)
                 text(set.keys[Int(key)])
                 buffer.uint32(UInt32(pred.count))
-                for id in pred { reference(id) }
+                for id in pred { reference(id, set) }
                 value.write(to: &buffer)
             case .mapDelete(let key, let pred):
                 buffer.byte(OpTag.mapDelete)
                 text(set.keys[Int(key)])
                 buffer.uint32(UInt32(pred.count))
-                for id in pred { reference(id) }
+                for id in pred { reference(id, set) }
             case .increment(let amount):
                 buffer.byte(OpTag.increment)
                 buffer.uint64(amount.bitPattern)
@@ -164,24 +168,24 @@ struct RecordHasher {
     }
 
     /// A replica's ordinal in the record; at first use, followed by its 16 bytes.
-    private mutating func replica(_ index: UInt32) {
+    private mutating func replica(_ index: UInt32, _ set: borrowing ChangeSet) {
         if RecordHasher.ordinal(index, &replicaOrdinals, &touchedReplicas, &buffer) {
             buffer.uint64(set.replicas[Int(index)].high)
             buffer.uint64(set.replicas[Int(index)].low)
         }
     }
 
-    private mutating func reference(_ id: LocalID) {
+    private mutating func reference(_ id: LocalID, _ set: borrowing ChangeSet) {
         if id.isNone {
             buffer.uint32(RecordHasher.unset)
             return
         }
-        replica(id.replica)
+        replica(id.replica, set)
         buffer.uint32(id.counter)
     }
 
     /// A container's ordinal in the record; at first use, followed by its encoded id.
-    private mutating func container(_ index: UInt32) {
+    private mutating func container(_ index: UInt32, _ set: borrowing ChangeSet) {
         if RecordHasher.ordinal(index, &containerOrdinals, &touchedContainers, &buffer) {
             set.containers[Int(index)].write(to: &buffer)
         }

@@ -159,6 +159,24 @@ extension RelayProcessTests {
             try Self.expectIdentical([laptop, copy], id, containing: ["original", "copied", "base"])
         }
 
+        @Test func aSignedOutDevicesNewChangesAreRefusedWhenAnotherDeviceRelaysThem() throws {
+            let folder = TestDirectory()
+            let relay = try RelayProcess(dataDirectory: folder.file("relay"))
+            let devices = try Self.devices(["phone", "laptop", "tablet"], relay: relay, folder: folder)
+            let (phone, laptop, tablet) = (devices[0], devices[1], devices[2])
+            let id = try phone.create(#"{"caption": "kept"}"#)
+            try phone.sync()
+            // The phone is signed out; offline, it keeps editing, and the laptop merges its file.
+            #expect(try phone.run(["relay", "token", "revoke", "--data", relay.dataDirectory, phone.token]).status == 0)
+            try phone.type("late ", into: id)
+            #expect(try laptop.run(["merge", "--store", laptop.store, "--from", phone.store]).status == 0)
+            let refused = try laptop.sync(expecting: 65)
+            #expect(refused.contains("signed out"), "\(refused)")
+            // What the relay held before the sign-out stays; the late edit never spreads.
+            try tablet.sync()
+            #expect(try tablet.json(id).contains("kept") && !(try tablet.json(id).contains("late")))
+        }
+
         @Test func forgedHellosAndChangesAreRefusedAndChangeNothing() async throws {
             let folder = TestDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))

@@ -28,7 +28,9 @@ extension Document {
         /// The first equivocation found, with the source that carries it.
         var conflict: (source: Int, error: TandemCRDTError)?
         /// Per author (document index): the changes planned so far, in counter order.
-        var planned: [UInt32: [(counter: UInt32, end: UInt32, digest: ChangeDigest)]] = [:]
+        var planned: [[(counter: UInt32, end: UInt32, digest: ChangeDigest)]] = []
+        /// Per source: whether its identity is checked (every source but a snapshot's own history).
+        let checked: [Bool]
 
         init(document: Document, sources: [IntakeSet]) {
             self.document = document
@@ -45,6 +47,8 @@ extension Document {
                 })
             }
             simulated.append(contentsOf: repeatElement(0, count: added.count))
+            planned = Array(repeating: [], count: simulated.count)
+            checked = sources.map(\.checksIdentity)
         }
 
         /// Orders the ready changes causally; the rest are duplicates or wait.
@@ -62,10 +66,9 @@ extension Document {
                     let map = replicaMaps[reference.source]
                     let record = set.records[reference.record]
                     let author = Int(map[Int(record.replica)])
-                    let intake = intakes[reference.source]
-                    let checks = intake.checksIdentity
+                    let checks = checked[reference.source]
                     if record.endCounter <= simulated[author] {
-                        if checks, !matches(author: UInt32(author), record: record, digest: intake.digests[reference.record]) {
+                        if checks, !matches(author: UInt32(author), record: record, digest: intakes[reference.source].digests[reference.record]) {
                             fail(reference.source, author: set.replicas[Int(record.replica)], record.counter..<record.endCounter)
                             return
                         }
@@ -87,15 +90,15 @@ extension Document {
                     }
                     if checks {
                         // The change links to the digest of the one before it: it must be the one held.
-                        let head = planned[UInt32(author)]?.last?.digest
+                        let head = planned[author].last?.digest
                             ?? (Int(author) < document.counts.count
                                 ? document.digest(of: UInt32(author), endingAt: record.counter) : ChangeDigest.zero)
-                        guard head == intake.links[reference.record] else {
+                        guard head == intakes[reference.source].links[reference.record] else {
                             fail(reference.source, author: set.replicas[Int(record.replica)],
                                  (record.counter == 0 ? 0 : record.counter - 1)..<record.counter)
                             return
                         }
-                        planned[UInt32(author), default: []].append((record.counter, record.endCounter, intake.digests[reference.record]))
+                        planned[author].append((record.counter, record.endCounter, intakes[reference.source].digests[reference.record]))
                     }
                     steps.append(Step(source: reference.source, record: reference.record, from: simulated[author]))
                     simulated[author] = record.endCounter
@@ -114,7 +117,8 @@ extension Document {
         /// Whether a change the document (or the plan) already covers is the one it holds:
         /// same ids, cut at the same place, same digest.
         func matches(author: UInt32, record: ChangeRecord, digest: ChangeDigest) -> Bool {
-            if let run = planned[author], let first = run.first, record.counter >= first.counter {
+            let run = planned[Int(author)]
+            if let first = run.first, record.counter >= first.counter {
                 return run.contains { $0.counter == record.counter && $0.end == record.endCounter && $0.digest == digest }
             }
             guard Int(author) < document.counts.count, let index = document.record(of: author, holding: record.counter) else {

@@ -140,6 +140,8 @@ extension Document {
     /// for the replica it signs for. With ``requiresSignatures`` every author must sign.
     func authenticate(_ intake: IntakeSet) throws(TandemCRDTError) {
         let set = intake.set
+        // Nothing to check (and no table to build) for an unsigned set where none is required.
+        if !requiresSignatures && !set.seals.contains(where: { $0.signature != nil }) { return }
         var lastRecord: [UInt32: Int] = [:]
         for (index, record) in set.records.enumerated() { lastRecord[record.replica] = index }
         for (author, index) in lastRecord {
@@ -163,6 +165,7 @@ extension Document {
     /// Records the signatures of `intake` whose heads the document now holds.
     func keepSignatures(of intake: IntakeSet) {
         let set = intake.set
+        if !set.seals.contains(where: { $0.signature != nil }) { return }
         var lastRecord: [UInt32: Int] = [:]
         for (index, record) in set.records.enumerated() { lastRecord[record.replica] = index }
         for seal in set.seals {

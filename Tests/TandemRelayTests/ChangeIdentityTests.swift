@@ -147,6 +147,7 @@ extension RelayProcessTests {
             try laptop.sync()
             try copy.type("copied ", into: id)
             // The phone merges the copy's file (its changes under the laptop's ids) and types on top.
+            #expect(try phone.run(["init", "--store", phone.store]).status == 0)
             #expect(try phone.run(["merge", "--store", phone.store, "--from", copy.store]).status == 0)
             try phone.type("phone ", into: id)
             let failed = try phone.sync(expecting: 65)
@@ -169,6 +170,7 @@ extension RelayProcessTests {
             // The phone is signed out; offline, it keeps editing, and the laptop merges its file.
             #expect(try phone.run(["relay", "token", "revoke", "--data", relay.dataDirectory, phone.token]).status == 0)
             try phone.type("late ", into: id)
+            #expect(try laptop.run(["init", "--store", laptop.store]).status == 0)
             #expect(try laptop.run(["merge", "--store", laptop.store, "--from", phone.store]).status == 0)
             let refused = try laptop.sync(expecting: 65)
             #expect(refused.contains("signed out"), "\(refused)")

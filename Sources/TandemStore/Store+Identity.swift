@@ -81,9 +81,15 @@ extension Store {
     ///   conflicting changes and built on them): nothing changes, and the sync must fail loudly.
     @discardableResult
     public func recover(_ id: DocumentID, relayHistory: ChangeSet, authors: [ReplicaID: String] = [:]) throws(StoreError) -> RecoveryReport {
+        try changingIdentity { () throws(StoreError) in try recoverInTransaction(id, relayHistory: relayHistory, authors: authors) }
+    }
+
+    /// One write transaction that may move the store to a new identity: when it fails, the
+    /// identity in memory goes back to the one still on disk.
+    private func changingIdentity<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         let previous = (device, signingKey)
         do throws(StoreError) {
-            return try write { () throws(StoreError) in try recoverInTransaction(id, relayHistory: relayHistory, authors: authors) }
+            return try write(body)
         } catch {
             (device, signingKey) = previous
             cache.removeAll()
@@ -97,17 +103,10 @@ extension Store {
     /// another device: it is a copy of that device's store.
     @discardableResult
     public func rotateIdentity(reason: String) throws(StoreError) -> ReplicaID {
-        let previous = (device, signingKey)
-        do throws(StoreError) {
-            return try write { () throws(StoreError) in
-                let key = SigningKey()
-                try retire(for: key, reason: reason)
-                return key.replica
-            }
-        } catch {
-            (device, signingKey) = previous
-            cache.removeAll()
-            throw error
+        try changingIdentity { () throws(StoreError) in
+            let key = SigningKey()
+            try retire(for: key, reason: reason)
+            return key.replica
         }
     }
 

@@ -66,10 +66,13 @@ extension Document {
         for source in signed.sorted() { keepSignatures(of: sources[source]) }
         report.duplicates = plan.duplicates.filter { $0.source == 0 }.count
         var stillPending: [IntakeSet] = []
+        var heads: [Int: [UInt32: Int]] = [:]
         for waiting in plan.waiting {
             let source = sources[waiting.source]
             let link = source.links[waiting.record]
-            let single = source.set.single(waiting.record, link: link)
+            if heads[waiting.source] == nil { heads[waiting.source] = source.set.lastRecordOfEachAuthor }
+            let isHead = heads[waiting.source]![source.set.records[waiting.record].replica] == waiting.record
+            let single = source.set.single(waiting.record, link: link, isHead: isHead)
             stillPending.append(IntakeSet(set: single, digests: [source.digests[waiting.record]], links: [link]))
         }
         pending = stillPending

@@ -142,8 +142,7 @@ extension Document {
         let set = intake.set
         // Nothing to check (and no table to build) for an unsigned set where none is required.
         if !requiresSignatures && !set.seals.contains(where: { $0.signature != nil }) { return }
-        var lastRecord: [UInt32: Int] = [:]
-        for (index, record) in set.records.enumerated() { lastRecord[record.replica] = index }
+        let lastRecord = set.lastRecordOfEachAuthor
         for (author, index) in lastRecord {
             let replica = set.replicas[Int(author)]
             guard let signed = set.seal(of: author)?.signature else {
@@ -166,8 +165,7 @@ extension Document {
     func keepSignatures(of intake: IntakeSet) {
         let set = intake.set
         if !set.seals.contains(where: { $0.signature != nil }) { return }
-        var lastRecord: [UInt32: Int] = [:]
-        for (index, record) in set.records.enumerated() { lastRecord[record.replica] = index }
+        let lastRecord = set.lastRecordOfEachAuthor
         for seal in set.seals {
             guard let signed = seal.signature, let index = lastRecord[seal.replica],
                 let author = replicaIndex[set.replicas[Int(seal.replica)]]

@@ -208,6 +208,13 @@ extension ChangeSet {
     /// links: what applying computes before it checks anything.
     public var changeDigests: [ChangeDigest] { chainDigests().digests }
 
+    /// Per author (replica index): the index of its last record here, the head of its run.
+    var lastRecordOfEachAuthor: [UInt32: Int] {
+        var last: [UInt32: Int] = [:]
+        for (index, record) in records.enumerated() { last[record.replica] = index }
+        return last
+    }
+
     /// Whether every author's run here starts at its first op: a whole history, which needs
     /// nothing before it.
     public var isFromTheStart: Bool { seals.allSatisfy { $0.link == nil } }
@@ -217,15 +224,15 @@ extension ChangeSet {
     /// one (a frame limit) and a receiver may get in any order.
     public func singleChanges() -> [ChangeSet] {
         let (_, links) = chainDigests()
-        return records.indices.map { single($0, link: links[$0]) }
+        let heads = lastRecordOfEachAuthor
+        return records.indices.map { single($0, link: links[$0], isHead: heads[records[$0].replica] == $0) }
     }
 
     /// Change `index` as a set of its own, with its link and, when it ends its author's run in
-    /// this set, the run's signature.
-    func single(_ index: Int, link: ChangeDigest) -> ChangeSet {
+    /// this set (`isHead`), the run's signature.
+    func single(_ index: Int, link: ChangeDigest, isHead: Bool) -> ChangeSet {
         let record = records[index]
         var single = subset([(index, record.counter, record.endCounter)])
-        let isHead = !records[(index + 1)...].contains { $0.replica == record.replica }
         let signature = isHead ? seal(of: record.replica)?.signature : nil
         if record.counter > 0 || signature != nil {
             single.seals = [AuthorSeal(replica: 0, link: record.counter > 0 ? link : nil, signature: signature)]

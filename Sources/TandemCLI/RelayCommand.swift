@@ -53,7 +53,12 @@ struct RelayServe: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Revisions kept per project for REST three-way merges (older bases get 409).", valueName: "count"))
     var restRevisionsKept = RelayConfiguration(dataDirectory: "").revisionsKept
 
+    @Option(help: ArgumentHelp("Seconds between WebSocket pings; a device that misses a pong is disconnected (noticed within two intervals).",
+        valueName: "seconds"))
+    var pingInterval = RelayConfiguration(dataDirectory: "").pingIntervalSeconds
+
     func validate() throws {
+        guard pingInterval >= 0.1, pingInterval <= 3_600 else { throw ValidationError("--ping-interval must be 0.1 to 3600 seconds") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard maxFrameBytes >= 1_024 else { throw ValidationError("--max-frame-bytes must be at least 1024") }
         guard maxConnectionsPerAccount >= 1, changesPerSecond > 0 else {
@@ -74,6 +79,7 @@ struct RelayServe: AsyncParsableCommand {
         configuration.restRequestsPerSecond = restRequestsPerSecond
         configuration.restBurst = restBurst
         configuration.revisionsKept = restRevisionsKept
+        configuration.pingIntervalSeconds = pingInterval
         let relay = try CommandFailure.context("relay data \(data.data)") { () throws(StoreError) in try Relay(configuration: configuration) }
         do {
             try await RelayServer(relay: relay).run { address in

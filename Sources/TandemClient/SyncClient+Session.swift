@@ -237,7 +237,21 @@ extension SyncClient {
             storeFailed(error)
         }
         if let flight, !ack.version.includes(flight.target) {
-            // The relay kept only part of the frame (a dependency it lacked): send the rest.
+            // The relay kept only part of the frame: it names the dependencies it lacks. When
+            // this device lacks them too, resending cannot help: say so at once.
+            let local: VersionVector
+            do {
+                local = try store.version(ack.document)
+            } catch {
+                storeFailed(error)
+                return
+            }
+            if ack.waiting > 0, !local.includes(ack.missing) {
+                status = .error("the relay lacks changes of document \(ack.document) that this device does not hold either (\(ack.missing)); "
+                    + "sync the device that made them")
+                updateStatus()
+                return
+            }
             let attempts = link!.resends[ack.document, default: 0] + 1
             link!.resends[ack.document] = attempts
             if attempts <= 3 { push(ack.document) } else { status = .error("the relay keeps refusing changes of document \(ack.document)") }

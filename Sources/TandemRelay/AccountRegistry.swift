@@ -1,3 +1,4 @@
+import Logging
 import TandemStore
 
 /// The account stores opened so far, by account name. Each is opened on first use and stays
@@ -7,9 +8,11 @@ actor AccountRegistry {
     private let storage: StorageThreads
     private let metrics: RelayMetrics
     private let revisionsKept: Int
+    private let logger: Logger
     private var stores: [String: AccountStore] = [:]
 
-    init(dataDirectory: String, storage: StorageThreads, metrics: RelayMetrics, revisionsKept: Int) {
+    init(dataDirectory: String, storage: StorageThreads, metrics: RelayMetrics, logger: Logger, revisionsKept: Int) {
+        self.logger = logger
         self.dataDirectory = dataDirectory
         self.revisionsKept = revisionsKept
         self.storage = storage
@@ -20,7 +23,7 @@ actor AccountRegistry {
     func store(for account: String) throws(StoreError) -> AccountStore {
         if let store = stores[account] { return store }
         let store = try AccountStore(account: account, path: RelayDirectory.storePath(dataDirectory: dataDirectory, account: account),
-            loop: storage.loop(for: account), metrics: metrics, revisionsKept: revisionsKept)
+            executor: storage.serialExecutor(label: "tandem.account"), metrics: metrics, logger: logger, revisionsKept: revisionsKept)
         stores[account] = store
         return store
     }

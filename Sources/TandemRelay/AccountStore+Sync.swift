@@ -25,7 +25,11 @@ extension AccountStore {
                 for request in batch { outcomes.append(apply(request)) }
             }
         } catch {
-            outcomes = batch.map { _ in .failure(SyncError(.internalError, "the relay could not save changes; retry later")) }
+            metrics.internalError()
+            logger.error("group commit failed", metadata: ["account": "\(account)", "frames": "\(batch.count)", "error": "\(error)"])
+            outcomes = batch.map { request in
+                .failure(SyncError(.internalError, "the relay could not save changes; retry later", document: request.document, sequence: request.sequence))
+            }
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -35,7 +39,10 @@ extension AccountStore {
                 request.connection.perform { $0.rejected(document: request.document, sequence: request.sequence, error: failure) }
             case .success(let applied):
                 metrics.applied(changes: applied.result.applied, operations: applied.result.operations, seconds: seconds)
-                request.connection.perform { $0.committed(document: request.document, sequence: request.sequence, version: applied.result.version) }
+                request.connection.perform {
+                    $0.committed(document: request.document, sequence: request.sequence, version: applied.result.version,
+                        waiting: applied.result.pending, missing: applied.result.missing)
+                }
                 if let delta = applied.delta {
                     for other in followers(of: request.document, besides: request.connection) {
                         other.perform { $0.deliver(document: request.document, changeSet: delta.bytes, authors: delta.authors).actions }
@@ -76,7 +83,12 @@ extension AccountStore {
             case .equivocation: return .failure(SyncError(.equivocation, error.message, document: document, sequence: request.sequence,
                 equivocation: error.equivocation))
             case .unauthenticated: return .failure(SyncError(.unauthenticatedChanges, error.message, document: document, sequence: request.sequence))
-            default: return .failure(SyncError(.internalError, "the relay could not save changes for \(document); retry later"))
+            default:
+                metrics.internalError()
+                logger.error("applying changes failed", metadata: ["account": "\(account)", "document": "\(document)",
+                    "sequence": "\(request.sequence)", "error": "\(error)"])
+                return .failure(SyncError(.internalError, "the relay could not save changes for \(document); retry later",
+                    document: document, sequence: request.sequence))
             }
         }
     }
@@ -90,7 +102,18 @@ extension AccountStore {
     /// that do not come from a device (the REST layer commits on this actor, then publishes).
     func publish(_ document: DocumentID, since before: VersionVector) {
         let sessions = followers(of: document, besides: nil)
-        guard !sessions.isEmpty, let delta = try? store.changes(of: document, since: before), !delta.isEmpty else { return }
+        guard !sessions.isEmpty else { return }
+        let delta: ChangeSet
+        do {
+            delta = try store.changes(of: document, since: before)
+        } catch {
+            // The write is committed; the followers get it at their next catch-up.
+            metrics.deliveryDropped(.fanOut)
+            logger.error("fan-out dropped a document it could not read", metadata: ["account": "\(account)", "document": "\(document)",
+                "followers": "\(sessions.count)", "error": "\(error)"])
+            return
+        }
+        guard !delta.isEmpty else { return }
         let bytes = delta.encoded()
         let deltaAuthors = authors(of: delta)
         for session in sessions { session.perform { $0.deliver(document: document, changeSet: bytes, authors: deltaAuthors).actions } }
@@ -100,10 +123,18 @@ extension AccountStore {
     /// of every document it lacks changes of, then `caughtUp` with the relay's versions.
     func subscribe(_ request: Subscribe, from connection: RelayConnection) {
         connection.subscribe(request)
+        for text in request.unknownDocuments {
+            connection.perform {
+                $0.report(SyncError(.unknownDocument, "subscribe names document \"\(text.prefix(64))\", which is not a canonical (lowercase 8-4-4-4-12) UUID"))
+            }
+        }
         let held: [DocumentInfo]
         do {
             held = try store.list(includeDeleted: true)
         } catch {
+            metrics.internalError()
+            metrics.deliveryDropped(.catchUp)
+            logger.error("catch-up could not list the account's documents", metadata: ["account": "\(account)", "error": "\(error)"])
             connection.perform { $0.report(SyncError(.internalError, "the relay could not read the account's documents; retry later")) }
             return
         }
@@ -118,6 +149,15 @@ extension AccountStore {
                 delta = try store.changes(of: info.id, since: requested[info.id] ?? VersionVector())
                 heads = try store.chainHeads(of: info.id)
             } catch {
+                // Left out of caughtUp, and said so: the device must not take it for a document
+                // the relay lacks.
+                metrics.internalError()
+                metrics.deliveryDropped(.catchUp)
+                logger.error("catch-up dropped a document it could not read", metadata: ["account": "\(account)", "document": "\(info.id)",
+                    "error": "\(error)"])
+                connection.perform {
+                    $0.report(SyncError(.internalError, "the relay could not read document \(info.id); retry later", document: info.id))
+                }
                 continue
             }
             if requested[info.id] == nil || info.deleted != nil {

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import TandemCRDT
 import TandemStore
@@ -10,8 +11,9 @@ import TandemSync
 actor AccountStore {
     let account: String
     let store: Store
-    private let loop: any EventLoop
+    private let executor: StorageExecutor
     let metrics: RelayMetrics
+    let logger: Logger
     /// Attached sessions by connection id.
     var connections: [UInt64: RelayConnection] = [:]
     /// Device names by replica, for the `authors` of outgoing deltas.
@@ -19,18 +21,19 @@ actor AccountStore {
     /// Changes waiting for the next group commit, in arrival order.
     var pending: [PendingApply] = []
 
-    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// Opens (creating when missing) the account's store at `path`, with its revision log on
     /// (the REST layer's revisions; documents from before it get their first one now).
-    init(account: String, path: String, loop: any EventLoop, metrics: RelayMetrics, revisionsKept: Int) throws(StoreError) {
+    init(account: String, path: String, executor: StorageExecutor, metrics: RelayMetrics, logger: Logger, revisionsKept: Int) throws(StoreError) {
         self.account = account
         store = try Store.open(path: path, deviceName: "relay")
         store.revisionLog = true
         store.revisionsKept = revisionsKept
         try store.recordMissingRevisions()
-        self.loop = loop
+        self.executor = executor
         self.metrics = metrics
+        self.logger = logger
         names = try store.deviceNames()
     }
 

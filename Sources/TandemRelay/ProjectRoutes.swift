@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import NIOCore
 import TandemCRDT
 import TandemStore
@@ -8,6 +9,8 @@ import TandemStore
 /// bouncing; strict clients (`If-Match`, `?onConflict=reject`) still get 409.
 struct ProjectRoutes: Sendable {
     let relay: Relay
+    /// How much of an oversized body is read and dropped before the 413 (16 MiB).
+    static let drainLimit = 16 << 20
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/projects") { request, _ in
@@ -33,7 +36,12 @@ struct ProjectRoutes: Sendable {
     }
 
     private func answer(_ request: Request, _ body: (AccountStore, RelayDeviceRecord) async throws(APIError) -> Response) async -> Response {
-        guard let device = await RelayHTTPRoutes(relay: relay).authenticate(request) else { return RelayHTTPRoutes.unauthorized() }
+        let device: RelayDeviceRecord
+        switch await RelayHTTPRoutes(relay: relay).authenticate(request) {
+        case .device(let record): device = record
+        case .refused: return RelayHTTPRoutes.unauthorized()
+        case .unavailable(let response): return response
+        }
         guard relay.allowRESTRequest(device: device.id) else {
             var response = APIError(.tooManyRequests, "rateLimited", "too many requests for this token; retry after a second").response
             response.headers[.retryAfter] = "1"
@@ -44,11 +52,12 @@ struct ProjectRoutes: Sendable {
             do {
                 store = try await relay.accounts.store(for: device.account)
             } catch {
-                throw APIError.internalError
+                throw APIError.internal(error)
             }
             return try await body(store, device)
         } catch {
-            return error.response
+            guard error.status.code >= 500 else { return error.response }
+            return RelayHTTPRoutes.serverError(error, relay: relay, request: request)
         }
     }
 
@@ -66,7 +75,7 @@ struct ProjectRoutes: Sendable {
         do {
             projects = try await account.projects(includeDeleted: includeDeleted, after: since)
         } catch {
-            throw APIError.internalError
+            throw APIError.internal(error)
         }
         return RelayHTTPRoutes.json(.array(projects.map { Self.json(of: $0) }))
     }
@@ -76,7 +85,7 @@ struct ProjectRoutes: Sendable {
         do {
             found = try await account.project(id)
         } catch {
-            throw APIError.internalError
+            throw APIError.internal(error)
         }
         guard let project = found else { throw APIError.notFound }
         let etag = "\"\(project.revision)\""
@@ -123,7 +132,7 @@ struct ProjectRoutes: Sendable {
             switch error.code {
             case .invalidJSON, .invalidArgument:
                 throw APIError(.badRequest, "badRequest", "the project could not be written: \(error.message)")
-            default: throw APIError.internalError
+            default: throw APIError.internal(error)
             }
         }
         if case .written(_, merged: true) = outcome { relay.metrics.restMerged() }
@@ -150,7 +159,7 @@ struct ProjectRoutes: Sendable {
         do {
             outcome = try await account.deleteProject(id, expected: expected)
         } catch {
-            throw APIError.internalError
+            throw APIError.internal(error)
         }
         return try Self.answer(outcome)
     }
@@ -166,16 +175,33 @@ struct ProjectRoutes: Sendable {
 
     /// The body as JSON; nil when empty and not `required`.
     private func jsonBody(_ request: Request, required: Bool) async throws(APIError) -> JSONValue? {
-        var request = request
         let limit = relay.configuration.maximumProjectBytes + 64 * 1_024
-        let buffer: ByteBuffer
+        let tooLarge = APIError(.contentTooLarge, "payloadTooLarge", "the request body is larger than this relay accepts (\(limit) bytes)")
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        // A client that waits for `100 Continue` before sending learns the answer at once.
+        if let declared, declared > limit,
+            request.headers[.expect]?.lowercased() == "100-continue" || declared > limit + Self.drainLimit
+        {
+            throw tooLarge
+        }
+        var buffer = ByteBuffer()
+        var discarded = 0
         do {
-            buffer = try await request.collectBody(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "payloadTooLarge", "the request body is larger than this relay accepts (\(limit) bytes)")
+            // Past the limit, the rest is read and dropped (up to `drainLimit`), so a client that
+            // sends its whole body before reading (Python's urllib) reads the 413 instead of a
+            // reset connection; nginx's lingering close does the same.
+            for try await var part in request.body {
+                if discarded == 0, buffer.readableBytes + part.readableBytes <= limit {
+                    buffer.writeBuffer(&part)
+                    continue
+                }
+                discarded += part.readableBytes
+                if discarded > Self.drainLimit { break }
+            }
         } catch {
             throw APIError(.badRequest, "badRequest", "the request body could not be read")
         }
+        if discarded > 0 { throw tooLarge }
         let bytes = Array(buffer.readableBytesView)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             guard !required else { throw APIError(.badRequest, "badRequest", "the request needs a JSON body") }
@@ -279,19 +305,36 @@ struct APIError: Error {
     let status: HTTPResponse.Status
     let code: String
     let message: String
+    /// For a 5xx: what failed, for the log line (never sent to the client).
+    let cause: String?
 
-    init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, cause: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.cause = cause
     }
 
     static let notFound = APIError(.notFound, "notFound", "no project with that id in this account")
-    static let internalError = APIError(.internalServerError, "internalError", "the relay could not read or save the project; retry later")
 
-    var response: Response {
-        RelayHTTPRoutes.json(.object(["error": .object(["code": .string(code), "message": .string(message)])]), status: status)
+    /// A storage failure: 500, logged with the request id.
+    static func `internal`(_ error: some Error) -> APIError {
+        APIError(.internalServerError, "internalError", "the relay could not read or save the project; retry later", cause: "\(error)")
     }
+
+    /// The token could not be checked (the relay database failed): 503, never 401.
+    static func unavailable(_ error: some Error) -> APIError {
+        APIError(.serviceUnavailable, "unavailable", "the relay could not check the token; retry later", cause: "\(error)")
+    }
+
+    /// The body; a 5xx carries the request id its log line has.
+    func body(requestID: String? = nil) -> JSONValue {
+        var members: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
+        if let requestID { members["requestId"] = .string(requestID) }
+        return .object(["error": .object(members)])
+    }
+
+    var response: Response { RelayHTTPRoutes.json(body(), status: status) }
 }
 
 /// Wall times as the REST contract writes them: RFC 3339 in UTC with milliseconds.

@@ -20,8 +20,15 @@ extension Relay {
                         break
                     }
                     let frame = Array(buffer.readableBytesView)
-                    metrics.frame(frame, .inbound)
-                    for action in connection.perform({ $0.receive(frame) }) { await perform(action, on: connection) }
+                    var accepted = false
+                    let actions = connection.perform { session in
+                        let actions = session.receive(frame)
+                        accepted = session.lastFrameAccepted
+                        return actions
+                    }
+                    // Only frames that decoded count as traffic: a refused header's lengths are claims.
+                    if accepted { metrics.frame(frame, .inbound) } else { metrics.frameRejected() }
+                    for action in actions { await perform(action, on: connection) }
                     if connection.isClosed { break }
                 }
             } catch {
@@ -50,8 +57,8 @@ extension Relay {
                 } catch {
                     failed = true
                 }
-            case .close:
-                if !failed { try? await outbound.close(.normalClosure, reason: nil) }
+            case .close(let code):
+                if !failed { try? await outbound.close(.init(codeNumber: Int(code)), reason: nil) }
                 failed = true
             }
         }
@@ -70,7 +77,8 @@ extension Relay {
             guard connection.allowChanges() else {
                 let limit = Int(configuration.changesPerSecond)
                 connection.perform {
-                    $0.report(SyncError(.rateLimited, "more than \(limit) changes frames per second from this device; frame \(sequence) was not saved, send it again later"))
+                    $0.report(SyncError(.rateLimited, "more than \(limit) changes frames per second from this device; frame \(sequence) was not saved, send it again later",
+                        document: document, sequence: sequence))
                 }
                 return
             }

@@ -1,3 +1,4 @@
+public import Logging
 import Synchronization
 public import TandemStore
 public import TandemSync
@@ -10,6 +11,8 @@ public final class Relay: Sendable {
     public let configuration: RelayConfiguration
     /// Counters for `GET /metrics`.
     public let metrics = RelayMetrics()
+    /// Where storage failures and dropped deliveries are logged.
+    public let logger: Logger
     let directory: DirectoryService
     let accounts: AccountRegistry
     let storage: StorageThreads
@@ -19,11 +22,12 @@ public final class Relay: Sendable {
 
     /// Opens the relay's data folder (creating it when missing).
     /// - Throws: the store's errors when the relay database cannot be opened.
-    public init(configuration: RelayConfiguration) throws(StoreError) {
+    public init(configuration: RelayConfiguration, logger: Logger = RelayServer.defaultLogger) throws(StoreError) {
         self.configuration = configuration
+        self.logger = logger
         storage = StorageThreads(count: configuration.storageThreads)
         directory = try DirectoryService(dataDirectory: configuration.dataDirectory, loop: storage.loop(for: "relay directory"))
-        accounts = AccountRegistry(dataDirectory: configuration.dataDirectory, storage: storage, metrics: metrics,
+        accounts = AccountRegistry(dataDirectory: configuration.dataDirectory, storage: storage, metrics: metrics, logger: logger,
             revisionsKept: configuration.revisionsKept)
     }
 
@@ -34,8 +38,9 @@ public final class Relay: Sendable {
 
     /// The device a bearer token (`Authorization: Bearer TOKEN`) belongs to, or nil when it is
     /// unknown or revoked.
-    public func authenticate(bearer token: String) async -> RelayDeviceRecord? {
-        try? await directory.authenticate(token: token)
+    /// - Throws: the directory's error when it cannot be read (an answer of 503, never 401).
+    public func authenticate(bearer token: String) async throws(StoreError) -> RelayDeviceRecord? {
+        try await directory.authenticate(token: token)
     }
 
     /// Takes one REST request from the token's bucket; false when the token is over its rate.
@@ -76,7 +81,15 @@ public final class Relay: Sendable {
     func sweepRevocations() async {
         for store in await accounts.all() {
             let ids = await store.attachedConnections().compactMap(\.credential?.deviceID)
-            guard !ids.isEmpty, let valid = try? await directory.validDevices(among: ids) else { continue }
+            guard !ids.isEmpty else { continue }
+            let valid: Set<Int64>
+            do {
+                valid = try await directory.validDevices(among: ids)
+            } catch {
+                // Sessions stay open until the next sweep can read the directory.
+                logger.error("revocation sweep could not read the directory", metadata: ["error": "\(error)"])
+                continue
+            }
             let revoked = Set(ids).subtracting(valid)
             if !revoked.isEmpty { await store.close(devices: revoked, with: Relay.signedOut) }
         }

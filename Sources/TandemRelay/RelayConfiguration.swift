@@ -33,6 +33,9 @@ public struct RelayConfiguration: Sendable {
     /// Revisions kept per document for REST three-way merges; a `PUT` based on an older one is
     /// refused as unknown (409).
     public var revisionsKept: Int = 10_000
+    /// Seconds between WebSocket pings; a peer that has not answered one when the next is due
+    /// is closed (1001), so a silent device is noticed within two intervals.
+    public var pingIntervalSeconds: Double = 30
 
     /// A configuration with the defaults of `tandem relay serve`.
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080,

@@ -12,8 +12,9 @@ final class RelayConnection: Sendable {
     /// What the WebSocket writer does next.
     enum Outbound: Sendable {
         case frame([UInt8])
-        /// Close the WebSocket after the frames queued before.
-        case close
+        /// Close the WebSocket after the frames queued before, with this close code
+        /// (`Specs/sync-protocol.md`, "Close codes").
+        case close(code: UInt16)
     }
 
     /// Who the session belongs to, once authenticated.
@@ -77,12 +78,12 @@ final class RelayConnection: Sendable {
                         // A device that reads slower than its account writes: drop it rather
                         // than hold unbounded memory; it reconnects and catches up.
                         state.closed = true
-                        outbound.yield(.close)
+                        outbound.yield(.close(code: Self.slowReaderCloseCode))
                     }
-                case .close:
+                case .close(let error):
                     if !state.closed {
                         state.closed = true
-                        outbound.yield(.close)
+                        outbound.yield(.close(code: error.map(Self.closeCode(for:)) ?? 1000))
                     }
                 default:
                     rest.append(action)
@@ -91,6 +92,11 @@ final class RelayConnection: Sendable {
             return rest
         }
     }
+
+    /// The close code after a fatal error: 4000 plus the error's code.
+    static func closeCode(for error: SyncError) -> UInt16 { 4000 + error.code.rawValue }
+    /// The close code for a device that reads slower than its account writes (try again later).
+    static let slowReaderCloseCode: UInt16 = 1013
 
     /// The writer sent `bytes` of queued frames.
     func wrote(_ bytes: Int) {

@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import TandemCRDT
 import TandemStore
 import TandemSync
@@ -18,23 +19,77 @@ struct RelayHTTPRoutes: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: relay.metrics.render())))
         }
         router.get("/api/devices") { request, _ in
-            guard let device = await authenticate(request) else { return Self.unauthorized() }
-            let devices = try await relay.deviceList(account: device.account, current: device.id)
-            return Self.json(.object(["account": .string(device.account), "devices": .array(devices.map(Self.json(of:)))]))
+            await authenticated(request) { device async throws(StoreError) in
+                let devices = try await relay.deviceList(account: device.account, current: device.id)
+                return Self.json(.object(["account": .string(device.account), "devices": .array(devices.map(Self.json(of:)))]))
+            }
         }
         router.post("/api/devices/sign-out-others") { request, _ in
-            guard let device = await authenticate(request) else { return Self.unauthorized() }
-            let revoked = try await relay.signOutOthers(keeping: device.id)
-            return Self.json(.object(["signedOut": .array(revoked.map { .string($0.name) })]))
+            await authenticated(request) { device async throws(StoreError) in
+                let revoked = try await relay.signOutOthers(keeping: device.id)
+                return Self.json(.object(["signedOut": .array(revoked.map { .string($0.name) })]))
+            }
         }
     }
 
-    /// The device of the request's `Authorization: Bearer TOKEN`, or nil.
-    func authenticate(_ request: Request) async -> RelayDeviceRecord? {
-        guard let header = request.headers[.authorization] else { return nil }
+    /// Runs `body` for the request's device; a refused token is a 401, a storage failure a 500
+    /// or 503 with a request id (logged), never a bare error.
+    private func authenticated(_ request: Request, _ body: (RelayDeviceRecord) async throws(StoreError) -> Response) async -> Response {
+        switch await authenticate(request) {
+        case .refused: return Self.unauthorized()
+        case .unavailable(let response): return response
+        case .device(let device):
+            do {
+                return try await body(device)
+            } catch {
+                return Self.serverError(.internal(error), relay: relay, request: request)
+            }
+        }
+    }
+
+    /// What checking a request's bearer token found.
+    enum Authentication {
+        case device(RelayDeviceRecord)
+        /// No token, a malformed header, or an unknown or revoked token: 401.
+        case refused
+        /// The directory could not be read: the 503 to send.
+        case unavailable(Response)
+    }
+
+    /// Checks the request's `Authorization: Bearer TOKEN`.
+    func authenticate(_ request: Request) async -> Authentication {
+        guard let header = request.headers[.authorization] else { return .refused }
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return await relay.authenticate(bearer: String(parts[1]).trimmingSpaces())
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return .refused }
+        do {
+            guard let device = try await relay.authenticate(bearer: String(parts[1]).trimmingSpaces()) else { return .refused }
+            return .device(device)
+        } catch {
+            var response = Self.serverError(.unavailable(error), relay: relay, request: request)
+            response.headers[.retryAfter] = "1"
+            return .unavailable(response)
+        }
+    }
+
+    /// A 5xx answer: logged with a new request id (swift-log metadata `request-id`), which the
+    /// body and the `X-Request-Id` header carry; counted in `/metrics`.
+    static func serverError(_ error: APIError, relay: Relay, request: Request) -> Response {
+        let requestID = newRequestID()
+        relay.metrics.internalError()
+        relay.logger.error("request failed", metadata: [
+            "request-id": "\(requestID)", "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(error.status.code)",
+            "error": "\(error.cause ?? error.message)",
+        ])
+        var response = json(error.body(requestID: requestID), status: error.status)
+        response.headers[.init("X-Request-Id")!] = requestID
+        return response
+    }
+
+    /// 16 random hex digits.
+    static func newRequestID() -> String {
+        let value = UInt64.random(in: 0...UInt64.max)
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - text.count) + text
     }
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {

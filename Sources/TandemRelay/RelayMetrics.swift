@@ -20,6 +20,10 @@ public final class RelayMetrics: Sendable {
     private let bytesOutWire = Atomic<Int>(0)
     private let bytesOutRaw = Atomic<Int>(0)
     private let errorsSent = Atomic<Int>(0)
+    private let framesRejected = Atomic<Int>(0)
+    private let droppedFanOut = Atomic<Int>(0)
+    private let droppedCatchUp = Atomic<Int>(0)
+    private let internalErrors = Atomic<Int>(0)
     private let changesApplied = Atomic<Int>(0)
     private let operationsApplied = Atomic<Int>(0)
     private let applyLatency = Mutex(LatencyHistogram())
@@ -47,6 +51,32 @@ public final class RelayMetrics: Sendable {
 
     func errorSent() {
         errorsSent.add(1, ordering: .relaxed)
+    }
+
+    /// Counts a frame the codec refused (its bytes are not counted: its lengths are claims).
+    func frameRejected() {
+        framesRejected.add(1, ordering: .relaxed)
+    }
+
+    /// Why a document was left out of what a device was sent.
+    enum DroppedDelivery: Sendable {
+        /// Fanning a commit out to the other devices.
+        case fanOut
+        /// A subscription's catch-up.
+        case catchUp
+    }
+
+    /// Counts a document a fan-out or catch-up could not read (it is logged too).
+    func deliveryDropped(_ reason: DroppedDelivery) {
+        switch reason {
+        case .fanOut: droppedFanOut.add(1, ordering: .relaxed)
+        case .catchUp: droppedCatchUp.add(1, ordering: .relaxed)
+        }
+    }
+
+    /// Counts a storage failure answered as `internalError` or a 5xx.
+    func internalError() {
+        internalErrors.add(1, ordering: .relaxed)
     }
 
     /// Counts a frame and its bytes on the wire and before compression.
@@ -107,6 +137,12 @@ public final class RelayMetrics: Sendable {
             ("{direction=\"out\",encoding=\"compressed\"}", load(bytesOutWire)), ("{direction=\"out\",encoding=\"raw\"}", load(bytesOutRaw)),
         ])
         metric("tandem_relay_error_frames_total", "counter", "Error frames sent.", [("", load(errorsSent))])
+        metric("tandem_relay_frames_rejected_total", "counter", "Sync frames the codec refused (not counted in the frame and byte totals).",
+            [("", load(framesRejected))])
+        metric("tandem_relay_deliveries_dropped_total", "counter", "Documents left out of a fan-out or catch-up because they could not be read.",
+            [("{reason=\"fanout\"}", load(droppedFanOut)), ("{reason=\"catchup\"}", load(droppedCatchUp))])
+        metric("tandem_relay_internal_errors_total", "counter", "Storage failures answered as internalError frames or 5xx responses.",
+            [("", load(internalErrors))])
         metric("tandem_relay_changes_applied_total", "counter", "Changes committed to account stores.", [("", load(changesApplied))])
         metric("tandem_relay_operations_applied_total", "counter", "Operations committed to account stores.", [("", load(operationsApplied))])
         metric("tandem_relay_rest_requests_total", "counter", "REST (/api/projects) answers by status class.",

@@ -53,7 +53,7 @@ public final class RelayServer: Sendable {
         webSocketRouter.ws(RouterPath(stringLiteral: Self.syncPath)) { inbound, outbound, _ in
             await relay.serve(inbound: inbound, outbound: outbound)
         }
-        let webSocket = WebSocketServerConfiguration(maxFrameSize: configuration.webSocketMessageLimit, autoPing: .enabled(timePeriod: .seconds(30)))
+        let webSocket = WebSocketServerConfiguration(maxFrameSize: configuration.webSocketMessageLimit, autoPing: .enabled(timePeriod: .milliseconds(Int64(configuration.pingIntervalSeconds * 1_000))))
         let host = configuration.host
         let application = Application(
             router: router,

@@ -105,6 +105,6 @@ extension Store {
         let rows = try sqlite { () throws(DatabaseError) in
             try database.rows("SELECT id FROM documents WHERE deleted IS NOT NULL ORDER BY id") { $0.text(0) }
         }
-        return rows.compactMap(DocumentID.init)
+        return rows.compactMap { DocumentID($0) }
     }
 }

@@ -20,6 +20,9 @@ public struct ApplyResult: Hashable, Sendable {
     public var duplicates = 0
     /// Changes still waiting for missing dependencies (not saved).
     public var pending = 0
+    /// When ``pending`` > 0: what they lack, per replica the exclusive counter the store must
+    /// hold (``Document/missingDependencies``).
+    public var missing = VersionVector()
     /// Operations applied.
     public var operations = 0
     /// The rows saved, one per author.
@@ -59,6 +62,7 @@ extension Store {
             result.pending = entry.document.pendingChangeCount
             result.version = entry.document.version
             if result.pending > 0 {
+                result.missing = entry.document.missingDependencies
                 // Pending changes live only in memory; reload from disk next time so the cached
                 // document matches the rows exactly.
                 cache.remove(id)

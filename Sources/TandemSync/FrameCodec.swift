@@ -6,15 +6,18 @@ public enum FrameCodec {
     /// The first byte of every frame ("T").
     public static let magic: UInt8 = 0x54
     /// The protocol version this build speaks.
-    public static let protocolVersion: UInt8 = 2
+    public static let protocolVersion: UInt8 = 3
     /// Header bytes before the payload.
     public static let headerSize = 16
     /// Payloads at least this large are compressed.
     public static let compressionThreshold = 512
     /// The default frame size limit (both sides; the relay announces its own in `welcome`).
     public static let defaultMaximumFrameBytes = 8 << 20
-    /// How much larger than the frame limit a payload may inflate to.
-    public static let maximumExpansion = 16
+    /// The largest ratio of a compressed payload's raw length to its stored length (the
+    /// change-set envelope's rule), plus ``expansionSlack`` bytes for tiny payloads.
+    public static let maximumExpansion = 1_024
+    /// Raw bytes a compressed payload may always claim, whatever its stored length.
+    public static let expansionSlack = 65_536
 
     /// The frame carrying `message`.
     public static func encode(_ message: Message, compress: Bool = true) -> [UInt8] {
@@ -59,6 +62,17 @@ public enum FrameCodec {
         return (frame.count, total)
     }
 
+    /// The sequence number of a `changes` payload (its second field).
+    private static func sequence(inChanges payload: [UInt8]) -> UInt64? {
+        var reader = ByteReader(payload)
+        guard (try? reader.string()) != nil, let sequence = try? reader.uvarint() else { return nil }
+        return sequence
+    }
+
+    /// Whether an error from ``decode(_:maximumBytes:)`` leaves the session usable: a frame
+    /// that names no document is refused alone.
+    public static func isFrameLocal(_ error: SyncError) -> Bool { error.code == .unknownDocument }
+
     /// The message in `frame`, checked against the header, the checksum and `maximumBytes`.
     public static func decode(_ frame: [UInt8], maximumBytes: Int = defaultMaximumFrameBytes) throws(SyncError) -> Message {
         guard frame.count <= maximumBytes else {
@@ -81,8 +95,13 @@ public enum FrameCodec {
         guard Int(storedSize) == frame.count - headerSize else {
             throw SyncError(.malformedFrame, "payload length disagrees with the frame")
         }
-        guard Int(rawSize) <= maximumBytes * maximumExpansion else {
-            throw SyncError(.frameTooLarge, "payload inflates past the limit")
+        // A payload inflates to at most the frame limit, and at most the ratio the envelope
+        // allows: a bomb is refused from its header, before a byte is inflated.
+        guard Int(rawSize) <= maximumBytes else {
+            throw SyncError(.frameTooLarge, "payload claims \(rawSize) raw bytes, over the frame limit of \(maximumBytes)")
+        }
+        guard flags & 1 == 0 || Int(rawSize) <= Int(storedSize) * maximumExpansion + expansionSlack else {
+            throw SyncError(.frameTooLarge, "payload claims an implausible compression ratio (\(rawSize) raw bytes from \(storedSize))")
         }
         let stored = Array(frame[headerSize...])
         guard BlobCodec.crc32(stored) == checksum else { throw SyncError(.malformedFrame, "checksum mismatch") }
@@ -99,6 +118,9 @@ public enum FrameCodec {
         let message: Message
         do {
             message = try Message(type: type, payload: &reader)
+        } catch where error.code == .notFound {
+            // Well formed but for a document id that is not canonical: it names no document.
+            throw SyncError(.unknownDocument, error.message, sequence: type == .changes ? Self.sequence(inChanges: payload) : nil)
         } catch {
             throw SyncError(.malformedFrame, "\(type) payload is malformed: \(error.message)")
         }

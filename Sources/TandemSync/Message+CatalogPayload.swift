@@ -10,7 +10,7 @@ extension ByteReader {
     }
 
     mutating func documentID() throws(TandemCRDTError) -> DocumentID {
-        guard let id = DocumentID(try field()) else { throw TandemCRDTError(.malformed, "document id is not a UUID") }
+        guard let id = DocumentID(canonical: try field()) else { throw TandemCRDTError(.malformed, "document id is not a canonical UUID") }
         return id
     }
 
@@ -18,7 +18,7 @@ extension ByteReader {
     mutating func optionalDocumentID() throws(TandemCRDTError) -> DocumentID? {
         let text = try field()
         if text.isEmpty { return nil }
-        guard let id = DocumentID(text) else { throw TandemCRDTError(.malformed, "document id is not a UUID") }
+        guard let id = DocumentID(canonical: text) else { throw TandemCRDTError(.malformed, "document id is not a canonical UUID") }
         return id
     }
 
@@ -53,8 +53,16 @@ extension DocumentHeader {
     }
 
     init(reading reader: inout ByteReader) throws(TandemCRDTError) {
-        self.init(document: try reader.documentID(), type: try reader.field(), name: try reader.field(), created: try reader.svarint(),
-            deleted: try reader.optionalTime())
+        let text = try reader.field()
+        let type = try reader.field()
+        let name = try reader.field()
+        let created = try reader.svarint()
+        let deleted = try reader.optionalTime()
+        // Checked last: a header refused for its id is otherwise well formed (`unknownDocument`).
+        guard let id = DocumentID(canonical: text) else {
+            throw TandemCRDTError(.notFound, "document id \"\(text.prefix(64))\" is not a canonical (lowercase 8-4-4-4-12) UUID")
+        }
+        self.init(document: id, type: type, name: name, created: created, deleted: deleted)
     }
 }
 

@@ -4,6 +4,10 @@ import TandemCRDT
 extension Message {
     /// The longest string field accepted (names, tokens, details, error messages).
     static let maximumStringBytes = 4_096
+    /// The most entries a `subscribe` may list (a client with more follows `allDocuments`).
+    public static let maximumSubscribeEntries = 100_000
+    /// The most authors a `changes` frame may name.
+    public static let maximumAuthors = 4_096
 
     func writePayload(to output: inout ByteWriter) {
         switch self {
@@ -18,10 +22,14 @@ extension Message {
             output.uvarint(welcome.maximumFrameBytes)
         case .subscribe(let subscribe):
             output.byte(subscribe.allDocuments ? 1 : 0)
-            output.uvarint(subscribe.documents.count)
+            output.uvarint(subscribe.documents.count + subscribe.unknownDocuments.count)
             for entry in subscribe.documents {
                 output.string(entry.document.uuidString)
                 entry.version.write(to: &output)
+            }
+            for text in subscribe.unknownDocuments {
+                output.string(text)
+                VersionVector().write(to: &output)
             }
         case .changes(let changes):
             output.string(changes.document.uuidString)
@@ -37,6 +45,8 @@ extension Message {
             output.string(ack.document.uuidString)
             output.uvarint(ack.sequence)
             ack.version.write(to: &output)
+            output.uvarint(ack.waiting)
+            ack.missing.write(to: &output)
         case .presence(let presence):
             presence.device.write(to: &output)
             output.string(presence.deviceName)
@@ -73,7 +83,7 @@ extension Message {
             return text
         }
         func document() throws(TandemCRDTError) -> DocumentID {
-            guard let id = DocumentID(try string()) else { throw TandemCRDTError(.malformed, "document id is not a UUID") }
+            guard let id = DocumentID(canonical: try string()) else { throw TandemCRDTError(.malformed, "document id is not a canonical UUID") }
             return id
         }
         func flag() throws(TandemCRDTError) -> Bool {
@@ -94,36 +104,58 @@ extension Message {
             self = .welcome(Welcome(account: try string(), maximumFrameBytes: try reader.uvarint32()))
         case .subscribe:
             let all = try flag()
-            let count = try reader.count(minimumBytes: 38)
-            var documents: [DocumentVersion] = []
-            for _ in 0..<count {
-                documents.append(DocumentVersion(document: try document(), version: try VersionVector(reading: &reader)))
+            // An entry is at least a 1-byte string length and a 1-byte version count.
+            let count = try reader.count(minimumBytes: 2)
+            guard count <= Message.maximumSubscribeEntries else {
+                throw TandemCRDTError(.tooLarge, "subscribe: more than \(Message.maximumSubscribeEntries) entries")
             }
-            self = .subscribe(Subscribe(documents: documents, allDocuments: all))
+            var documents: [DocumentVersion] = []
+            var unknown: [String] = []
+            for _ in 0..<count {
+                let text = try string()
+                let version = try VersionVector(reading: &reader)
+                if let id = DocumentID(canonical: text) {
+                    documents.append(DocumentVersion(document: id, version: version))
+                } else {
+                    unknown.append(text)
+                }
+            }
+            self = .subscribe(Subscribe(documents: documents, allDocuments: all, unknownDocuments: unknown))
         case .changes:
-            let id = try document()
+            let idText = try string()
             let sequence = try reader.uvarint()
             let length = try reader.count()
             let changeSet = Array(try reader.raw(length))
+            let authorCount = try reader.count(minimumBytes: 17)
+            guard authorCount <= Message.maximumAuthors else { throw TandemCRDTError(.tooLarge, "changes: more than \(Message.maximumAuthors) authors") }
             var authors: [Author] = []
-            for _ in 0..<(try reader.count(minimumBytes: 17)) {
+            for _ in 0..<authorCount {
                 authors.append(Author(replica: try ReplicaID(reading: &reader), deviceName: try string()))
+            }
+            // Checked last, so a frame refused for its id is otherwise well formed: the id
+            // names no document (`unknownDocument`, not fatal), see FrameCodec.
+            guard let id = DocumentID(canonical: idText) else {
+                guard reader.isAtEnd else { throw TandemCRDTError(.malformed, "changes payload has trailing bytes") }
+                throw TandemCRDTError(.notFound, "frame \(sequence) names document \"\(idText.prefix(64))\", which is not a canonical (lowercase 8-4-4-4-12) UUID")
             }
             self = .changes(Changes(document: id, sequence: sequence, changeSet: changeSet, authors: authors))
         case .ack:
-            self = .ack(Ack(document: try document(), sequence: try reader.uvarint(), version: try VersionVector(reading: &reader)))
+            self = .ack(Ack(document: try document(), sequence: try reader.uvarint(), version: try VersionVector(reading: &reader),
+                waiting: try reader.count(), missing: try VersionVector(reading: &reader)))
         case .presence:
             let device = try ReplicaID(reading: &reader)
             let name = try string()
             let online = try flag()
             let documentText = try string()
-            var documentID: DocumentID?
-            if !documentText.isEmpty {
-                guard let parsed = DocumentID(documentText) else { throw TandemCRDTError(.malformed, "document id is not a UUID") }
-                documentID = parsed
-            }
             let detail = try string()
             guard detail.utf8.count <= 256 else { throw TandemCRDTError(.tooLarge, "presence detail too long") }
+            var documentID: DocumentID?
+            if !documentText.isEmpty {
+                guard reader.isAtEnd, let parsed = DocumentID(canonical: documentText) else {
+                    throw TandemCRDTError(.notFound, "presence names document \"\(documentText.prefix(64))\", which is not a canonical (lowercase 8-4-4-4-12) UUID")
+                }
+                documentID = parsed
+            }
             self = .presence(Presence(device: device, deviceName: name, online: online, document: documentID, detail: detail))
         case .error:
             let raw = try reader.uvarint()

@@ -121,10 +121,14 @@ public struct Subscribe: Sendable, Equatable {
     public var documents: [DocumentVersion]
     /// Also every other document of the account (the client holds none of them).
     public var allDocuments: Bool
+    /// Entries whose id is not a canonical document id, as sent: the relay answers each with
+    /// `unknownDocument` and serves the rest.
+    public var unknownDocuments: [String]
 
-    public init(documents: [DocumentVersion], allDocuments: Bool) {
+    public init(documents: [DocumentVersion], allDocuments: Bool, unknownDocuments: [String] = []) {
         self.documents = documents
         self.allDocuments = allDocuments
+        self.unknownDocuments = unknownDocuments
     }
 }
 
@@ -164,11 +168,20 @@ public struct Ack: Sendable, Equatable {
     public var sequence: UInt64
     /// The receiver's version of the document after its commit.
     public var version: VersionVector
+    /// Changes of the frame the receiver left out because it lacks their dependencies (0 when
+    /// everything was applied or held already).
+    public var waiting: Int
+    /// When ``waiting`` > 0: per replica, how far the receiver must hold that replica's ops
+    /// (an exclusive counter, above ``version``'s) before the left-out changes apply. The
+    /// sender sends those ops (or everything since ``version``) and then the frame again.
+    public var missing: VersionVector
 
-    public init(document: DocumentID, sequence: UInt64, version: VersionVector) {
+    public init(document: DocumentID, sequence: UInt64, version: VersionVector, waiting: Int = 0, missing: VersionVector = VersionVector()) {
         self.document = document
         self.sequence = sequence
         self.version = version
+        self.waiting = waiting
+        self.missing = missing
     }
 }
 

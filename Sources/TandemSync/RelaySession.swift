@@ -44,6 +44,8 @@ public struct RelaySession: Sendable {
     public private(set) var state: State = .awaitingHello
     /// The largest frame accepted.
     public let maximumFrameBytes: Int
+    /// Whether the last frame ``receive(_:)`` took decoded (what traffic metrics count).
+    public private(set) var lastFrameAccepted = false
     private var numbering = ChangesNumbering()
 
     /// A session that accepts frames up to `maximumFrameBytes`.
@@ -58,8 +60,12 @@ public struct RelaySession: Sendable {
         do {
             message = try FrameCodec.decode(frame, maximumBytes: maximumFrameBytes)
         } catch {
+            lastFrameAccepted = false
+            // A frame that names no document is refused alone once the session is open.
+            if case .open = state, FrameCodec.isFrameLocal(error) { return [.send(FrameCodec.encode(.error(error)))] }
             return fail(error)
         }
+        lastFrameAccepted = true
         switch (state, message) {
         case (.awaitingHello, .hello(let hello)):
             state = .authenticating(hello)
@@ -108,9 +114,12 @@ public struct RelaySession: Sendable {
     }
 
     /// The changes of frame `sequence` are committed: acknowledge with the new version.
-    public mutating func committed(document: DocumentID, sequence: UInt64, version: VersionVector) -> [Action] {
+    /// `waiting` changes of it were left out for lack of the dependencies `missing` names.
+    public mutating func committed(document: DocumentID, sequence: UInt64, version: VersionVector, waiting: Int = 0,
+        missing: VersionVector = VersionVector()) -> [Action]
+    {
         guard case .open = state else { return [] }
-        return [.send(FrameCodec.encode(.ack(Ack(document: document, sequence: sequence, version: version))))]
+        return [.send(FrameCodec.encode(.ack(Ack(document: document, sequence: sequence, version: version, waiting: waiting, missing: missing))))]
     }
 
     /// The changes of frame `sequence` could not be applied: the client is told, the session

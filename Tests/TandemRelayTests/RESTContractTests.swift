@@ -366,7 +366,7 @@ extension RelayProcessTests {
 
             // Renames, deletes and restores reach the device too.
             let current = try #require(try rest.get(id).revision)
-            let renamed = try #require(try rest.put(id, name: "Renamed", data: try #require(try JSONValue(parsing: expected)), base: current).revision)
+            let renamed = try #require(try rest.put(id, name: "Renamed", data: try JSONValue(parsing: expected), base: current).revision)
             #expect(await eventually {
                 (try? await device.client.withStore { store throws(StoreError) in try store.info(id).name }) == "Renamed"
             })

@@ -34,17 +34,24 @@ extension Document {
         if changeIsOpen { commit() }
         let incoming = IntakeSet(changes)
         if verifyingSignatures { try authenticate(incoming) }
-        var sources = [incoming] + pending
-        var plan = Plan(document: self, sources: sources)
+        // The incoming set, and the pending changes its changes wake (the plan adds them).
+        var plan = Plan(document: self, sources: [incoming])
         plan.order()
         do throws(TandemCRDTError) {
             if let conflict = plan.conflict { throw conflict.error }
             try plan.validate()
+            // The buffer holds what the plan did not take; every change left waiting goes back.
+            let stillPending = pending.count + plan.waiting.count
+            guard stillPending <= maximumPendingChanges else {
+                throw TandemCRDTError(.tooLarge, "\(stillPending) changes would wait for missing dependencies, more than the limit of \(maximumPendingChanges)")
+            }
         } catch {
-            // A stale pending change that proves invalid is dropped so it cannot block others.
-            if plan.failedSource > 0 { pending.remove(at: plan.failedSource - 1) }
+            // A pending change that proves invalid is dropped so it cannot block others; the
+            // rest go back to the buffer unchanged.
+            plan.restorePending(dropping: plan.failedSource > 0 ? plan.failedSource : -1)
             throw error
         }
+        let sources = plan.intakes
         var report = ApplyReport()
         // The tables of every source that has a ready change, mapped once onto the document's.
         var tables: [Int: SourceTables] = [:]
@@ -65,19 +72,28 @@ extension Document {
         signed.insert(0)
         for source in signed.sorted() { keepSignatures(of: sources[source]) }
         report.duplicates = plan.duplicates.filter { $0.source == 0 }.count
-        var stillPending: [IntakeSet] = []
-        var heads: [Int: [UInt32: Int]] = [:]
+        var heads: [UInt32: Int]?
         for waiting in plan.waiting {
-            let source = sources[waiting.source]
-            let link = source.links[waiting.record]
-            if heads[waiting.source] == nil { heads[waiting.source] = source.set.lastRecordOfEachAuthor }
-            let isHead = heads[waiting.source]![source.set.records[waiting.record].replica] == waiting.record
-            let single = source.set.single(waiting.record, link: link, isHead: isHead)
-            stillPending.append(IntakeSet(set: single, digests: [source.digests[waiting.record]], links: [link]))
+            let source = sources[waiting.reference.source]
+            if let taken = plan.fromPending[waiting.reference.source] {
+                // Woken, but it lacks something else too: back under what it lacks now.
+                var entry = taken.entry
+                entry.waitsOn = waiting.waitsOn
+                entry.threshold = waiting.threshold
+                entry.cursor = waiting.cursor
+                pending.put(entry, at: taken.slot)
+                continue
+            }
+            let record = waiting.reference.record
+            let link = source.links[record]
+            if heads == nil { heads = source.set.lastRecordOfEachAuthor }
+            let isHead = heads![source.set.records[record].replica] == record
+            let single = source.set.single(record, link: link, isHead: isHead)
+            pending.insert(PendingBuffer.Entry(
+                intake: IntakeSet(set: single, digests: [source.digests[record]], links: [link]),
+                waitsOn: waiting.waitsOn, threshold: waiting.threshold, cursor: waiting.cursor))
         }
-        pending = stillPending
         report.pending = pending.count
-        sources.removeAll()
         return report
     }
 

@@ -14,99 +14,216 @@ extension Document {
             var record: Int
         }
 
+        /// A change to look at (again): `cursor` dependencies of it are known to be met (-1:
+        /// not even its author's previous op).
+        struct Item {
+            var source: Int
+            var record: Int
+            var cursor: Int
+        }
+
+        /// A change that waits until the plan holds `threshold` ops of replica `author` (a
+        /// document index).
+        struct Waiter: Comparable {
+            var threshold: UInt32
+            var order: Int
+            var item: Item
+
+            static func < (lhs: Waiter, rhs: Waiter) -> Bool { (lhs.threshold, lhs.order) < (rhs.threshold, rhs.order) }
+            static func == (lhs: Waiter, rhs: Waiter) -> Bool { lhs.threshold == rhs.threshold && lhs.order == rhs.order }
+        }
+
         let document: Document
-        let sources: [ChangeSet]
-        let intakes: [IntakeSet]
+        var sources: [ChangeSet]
+        var intakes: [IntakeSet]
         /// Per source: its replica index to a document index (past the table's end: replicas the
         /// document will add).
         var replicaMaps: [[UInt32]] = []
         var simulated: [UInt32]
         var steps: [Step] = []
         var duplicates: [Reference] = []
-        var waiting: [Reference] = []
+        /// Changes left waiting: what each waits for (a document index and a count) and how far
+        /// its dependencies were checked.
+        var waiting: [(reference: Reference, waitsOn: ReplicaID, threshold: UInt32, cursor: Int)] = []
         var failedSource = -1
         /// The first equivocation found, with the source that carries it.
         var conflict: (source: Int, error: TandemCRDTError)?
         /// Per author (document index): the changes planned so far, in counter order.
         var planned: [[(counter: UInt32, end: UInt32, digest: ChangeDigest)]] = []
         /// Per source: whether its identity is checked (every source but a snapshot's own history).
-        let checked: [Bool]
+        var checked: [Bool]
+        /// Replicas the document will add, by index past its table.
+        private var added: [ReplicaID: UInt32] = [:]
+        private var addedReplicas: [ReplicaID] = []
+        /// Sources taken from the document's pending buffer: source index to its slot and entry
+        /// (put back if the plan fails).
+        var fromPending: [Int: (slot: Int, entry: PendingBuffer.Entry)] = [:]
+        /// Whether woken pending changes join the plan (not for a snapshot's own history).
+        let wakesPending: Bool
+        private var waiters: [Int: MinHeap<Waiter>] = [:]
+        private var waiterCount = 0
 
-        init(document: Document, sources: [IntakeSet]) {
+        init(document: Document, sources: [IntakeSet], wakesPending: Bool = true) {
             self.document = document
-            self.intakes = sources
-            self.sources = sources.map(\.set)
+            self.intakes = []
+            self.sources = []
+            self.checked = []
+            self.wakesPending = wakesPending
             simulated = document.counts
-            var added: [ReplicaID: UInt32] = [:]
-            for source in self.sources {
-                replicaMaps.append(source.replicas.map { replica in
-                    if let index = document.replicaIndex[replica] ?? added[replica] { return index }
-                    let index = UInt32(document.counts.count + added.count)
-                    added[replica] = index
-                    return index
-                })
-            }
-            simulated.append(contentsOf: repeatElement(0, count: added.count))
-            planned = Array(repeating: [], count: simulated.count)
-            checked = sources.map(\.checksIdentity)
+            for source in sources { addSource(source) }
         }
 
-        /// Orders the ready changes causally; the rest are duplicates or wait.
+        /// Adds a source; returns its index.
+        @discardableResult
+        private mutating func addSource(_ intake: IntakeSet) -> Int {
+            let index = sources.count
+            intakes.append(intake)
+            sources.append(intake.set)
+            checked.append(intake.checksIdentity)
+            replicaMaps.append(intake.set.replicas.map { replica in
+                if let slot = document.replicaIndex[replica] ?? added[replica] { return slot }
+                let slot = UInt32(document.counts.count + added.count)
+                added[replica] = slot
+                addedReplicas.append(replica)
+                simulated.append(0)
+                return slot
+            })
+            while planned.count < simulated.count { planned.append([]) }
+            return index
+        }
+
+        private func replica(ofIndex index: Int) -> ReplicaID {
+            index < document.counts.count ? document.history.replicas[index] : addedReplicas[index - document.counts.count]
+        }
+
+        /// Orders the ready changes causally; the rest are duplicates or wait. A worklist: a
+        /// change that lacks something waits in a heap keyed by what it lacks and is looked at
+        /// again only when that arrives, so the cost is O((changes + dependencies) log changes)
+        /// whatever order the changes come in.
         mutating func order() {
-            var remaining: [Reference] = []
-            for (source, set) in sources.enumerated() {
-                for record in set.records.indices { remaining.append(Reference(source: source, record: record)) }
+            var queue: [Item] = []
+            for source in sources.indices {
+                for record in sources[source].records.indices { queue.append(Item(source: source, record: record, cursor: -1)) }
             }
-            var progress = true
-            while progress && !remaining.isEmpty {
-                progress = false
-                var next: [Reference] = []
-                for reference in remaining {
-                    let set = sources[reference.source]
-                    let map = replicaMaps[reference.source]
-                    let record = set.records[reference.record]
-                    let author = Int(map[Int(record.replica)])
-                    let checks = checked[reference.source]
-                    if record.endCounter <= simulated[author] {
-                        if checks, !matches(author: UInt32(author), record: record, digest: intakes[reference.source].digests[reference.record]) {
-                            fail(reference.source, author: set.replicas[Int(record.replica)], record.counter..<record.endCounter)
-                            return
-                        }
-                        duplicates.append(reference)
-                        continue
-                    }
-                    if checks, record.counter < simulated[author] {
-                        // Overlaps what is held but is cut elsewhere: another version of those ops.
-                        fail(reference.source, author: set.replicas[Int(record.replica)], record.counter..<simulated[author])
-                        return
-                    }
-                    let ready = record.counter <= simulated[author]
-                        && set.deps[Int(record.depsStart)..<Int(record.depsStart + record.depsCount)].allSatisfy {
-                            simulated[Int(map[Int($0.replica)])] > $0.counter
-                        }
-                    guard ready else {
-                        next.append(reference)
-                        continue
-                    }
-                    if checks {
-                        // The change links to the digest of the one before it: it must be the one held.
-                        let head = planned[author].last?.digest
-                            ?? (Int(author) < document.counts.count
-                                ? document.digest(of: UInt32(author), endingAt: record.counter) : ChangeDigest.zero)
-                        guard head == intakes[reference.source].links[reference.record] else {
-                            fail(reference.source, author: set.replicas[Int(record.replica)],
-                                 (record.counter == 0 ? 0 : record.counter - 1)..<record.counter)
-                            return
-                        }
-                        planned[author].append((record.counter, record.endCounter, intakes[reference.source].digests[reference.record]))
-                    }
-                    steps.append(Step(source: reference.source, record: reference.record, from: simulated[author]))
-                    simulated[author] = record.endCounter
-                    progress = true
+            // Local edits advance the local replica outside any apply: wake what waited on them.
+            if wakesPending, Int(document.localReplica) < document.counts.count { wake(Int(document.localReplica), into: &queue) }
+            var next = 0
+            while next < queue.count {
+                let item = queue[next]
+                next += 1
+                evaluate(item, into: &queue)
+                if conflict != nil { return }
+                if next >= 4_096, next * 2 >= queue.count {
+                    queue.removeFirst(next)
+                    next = 0
                 }
-                remaining = next
             }
-            waiting = remaining
+            // What still waits; a change some other source made a duplicate of meanwhile is one.
+            for (author, heap) in waiters.sorted(by: { $0.key < $1.key }) {
+                var heap = heap
+                while let waiter = heap.popMinimum() {
+                    let item = waiter.item
+                    let set = sources[item.source]
+                    let record = set.records[item.record]
+                    let recordAuthor = Int(replicaMaps[item.source][Int(record.replica)])
+                    if record.endCounter <= simulated[recordAuthor],
+                        !checked[item.source] || matches(author: UInt32(recordAuthor), record: record, digest: intakes[item.source].digests[item.record])
+                    {
+                        duplicates.append(Reference(source: item.source, record: item.record))
+                        continue
+                    }
+                    waiting.append((Reference(source: item.source, record: item.record), replica(ofIndex: author), waiter.threshold, item.cursor))
+                }
+            }
+            waiting.sort { ($0.reference.source, $0.reference.record) < ($1.reference.source, $1.reference.record) }
+            waiters = [:]
+        }
+
+        /// Looks at one change: a duplicate, an equivocation, ready (planned) or waiting.
+        private mutating func evaluate(_ item: Item, into queue: inout [Item]) {
+            let reference = Reference(source: item.source, record: item.record)
+            let set = sources[item.source]
+            let map = replicaMaps[item.source]
+            let record = set.records[item.record]
+            let author = Int(map[Int(record.replica)])
+            let checks = checked[item.source]
+            if record.endCounter <= simulated[author] {
+                if checks, !matches(author: UInt32(author), record: record, digest: intakes[item.source].digests[item.record]) {
+                    fail(item.source, author: set.replicas[Int(record.replica)], record.counter..<record.endCounter)
+                    return
+                }
+                duplicates.append(reference)
+                return
+            }
+            if checks, record.counter < simulated[author] {
+                // Overlaps what is held but is cut elsewhere: another version of those ops.
+                fail(item.source, author: set.replicas[Int(record.replica)], record.counter..<simulated[author])
+                return
+            }
+            var cursor = item.cursor
+            if cursor < 0 {
+                guard record.counter <= simulated[author] else {
+                    park(Item(source: item.source, record: item.record, cursor: -1), on: author, threshold: record.counter)
+                    return
+                }
+                cursor = 0
+            }
+            let deps = set.deps[Int(record.depsStart)..<Int(record.depsStart + record.depsCount)]
+            while cursor < deps.count {
+                let dependency = deps[deps.startIndex + cursor]
+                let index = Int(map[Int(dependency.replica)])
+                guard simulated[index] > dependency.counter else {
+                    park(Item(source: item.source, record: item.record, cursor: cursor), on: index, threshold: dependency.counter + 1)
+                    return
+                }
+                cursor += 1
+            }
+            if checks {
+                // The change links to the digest of the one before it: it must be the one held.
+                let head = planned[author].last?.digest
+                    ?? (author < document.counts.count
+                        ? document.digest(of: UInt32(author), endingAt: record.counter) : ChangeDigest.zero)
+                guard head == intakes[item.source].links[item.record] else {
+                    fail(item.source, author: set.replicas[Int(record.replica)],
+                         (record.counter == 0 ? 0 : record.counter - 1)..<record.counter)
+                    return
+                }
+                planned[author].append((record.counter, record.endCounter, intakes[item.source].digests[item.record]))
+            }
+            steps.append(Step(source: item.source, record: item.record, from: simulated[author]))
+            simulated[author] = record.endCounter
+            wake(author, into: &queue)
+        }
+
+        private mutating func park(_ item: Item, on author: Int, threshold: UInt32) {
+            waiterCount += 1
+            waiters[author, default: MinHeap()].push(Waiter(threshold: threshold, order: waiterCount, item: item))
+        }
+
+        /// Queues what waited for `author`'s ops the plan now holds: its own waiters, and the
+        /// document's pending changes (which join the plan as sources).
+        private mutating func wake(_ author: Int, into queue: inout [Item]) {
+            let count = simulated[author]
+            if var heap = waiters[author], let first = heap.minimum, first.threshold <= count {
+                waiters[author] = nil
+                while let top = heap.minimum, top.threshold <= count {
+                    heap.popMinimum()
+                    queue.append(top.item)
+                }
+                if !heap.isEmpty { waiters[author] = heap }
+            }
+            guard wakesPending, document.pending.count > 0 else { return }
+            for (slot, entry) in document.pending.take(waitingOn: replica(ofIndex: author), heldUpTo: count) {
+                let source = addSource(entry.intake)
+                fromPending[source] = (slot, entry)
+                queue.append(Item(source: source, record: 0, cursor: entry.cursor))
+            }
+        }
+
+        /// Puts every pending change the plan took back into the document's buffer, but the one
+        /// in `dropped` (it proved invalid).
+        func restorePending(dropping dropped: Int) {
+            for (source, taken) in fromPending where source != dropped { document.pending.put(taken.entry, at: taken.slot) }
         }
 
         private mutating func fail(_ source: Int, author: ReplicaID, _ counters: Range<UInt32>) {

@@ -38,7 +38,10 @@ public final class Document {
     /// The container last found reachable from the root, and `registerWrites` then.
     var attachedCache: (container: UInt32, writes: UInt64)?
     /// Single-change sets whose dependencies have not arrived yet.
-    var pending: [IntakeSet] = []
+    var pending = PendingBuffer()
+    /// The most changes that may wait for missing dependencies; an apply that would leave more
+    /// waiting is refused (``TandemCRDTError/Code/tooLarge``) and changes nothing.
+    public var maximumPendingChanges = Document.defaultMaximumPendingChanges
     /// Per history record: its digest, once known (computed when the change leaves the document
     /// or is checked against another; a local change with a digest is sealed).
     var digests: [ChangeDigest?] = []

@@ -15,9 +15,9 @@ extension Document {
         state.bytes = stateBody(canonical: false)
         output.section(state)
         output.uvarint(pending.count)
-        for intake in pending {
+        for entry in pending.ordered {
             var body = ByteWriter()
-            body.bytes = intake.set.encodedBody()
+            body.bytes = entry.intake.set.encodedBody()
             output.section(body)
         }
         writeIdentity(to: &output)
@@ -57,12 +57,14 @@ extension Document {
         var stateReader = try reader.section()
         try readState(&stateReader)
         let pendingCount = try reader.count()
+        var waiting: [IntakeSet] = []
         for _ in 0..<pendingCount {
             var section = try reader.section()
             let set = try ChangeSet(body: &section)
             guard section.isAtEnd, set.records.count == 1 else { throw TandemCRDTError(.malformed, "snapshot: bad pending change") }
-            pending.append(IntakeSet(set))
+            waiting.append(IntakeSet(set))
         }
+        for intake in waiting { indexPending(intake) }
         try readIdentity(from: &reader)
         guard reader.isAtEnd, stateReader.isAtEnd else { throw TandemCRDTError(.malformed, "snapshot: trailing bytes") }
         guard counts == historyCounts() else {

@@ -24,6 +24,13 @@ public struct DocumentID: Hashable, Comparable, Sendable, CustomStringConvertibl
         uuidString = String(decoding: canonical, as: UTF8.self)
     }
 
+    /// Parses only the canonical form: 36 characters, lowercase hexadecimal, dashes at 8, 13,
+    /// 18 and 23. What the sync protocol accepts on the wire (`Specs/sync-protocol.md`).
+    public init?(canonical text: String) {
+        guard let parsed = DocumentID(text), parsed.uuidString == text else { return nil }
+        self = parsed
+    }
+
     /// A random (version 4) UUID.
     public static func random() -> DocumentID {
         var generator = SystemRandomNumberGenerator()

@@ -11,9 +11,14 @@ final class RawSyncClient: Sendable {
     actor Inbox {
         private var frames: [[UInt8]] = []
         private(set) var closed = false
+        /// The close code the relay sent, once closed.
+        private(set) var closeCode: UInt16?
 
         func append(_ frame: [UInt8]) { frames.append(frame) }
-        func close() { closed = true }
+        func close(code: UInt16? = nil) {
+            closed = true
+            closeCode = code
+        }
 
         /// The next frame, waiting at most `timeout`; nil when the connection closed or time ran out.
         func next(timeout: Duration = .seconds(10)) async -> [UInt8]? {
@@ -52,7 +57,7 @@ final class RawSyncClient: Sendable {
         var logger = Logger(label: "test.raw-client")
         logger.logLevel = .critical
         task = Task {
-            _ = try? await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 25), logger: logger) { inbound, writer, _ in
+            let closing = try? await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 25), logger: logger) { inbound, writer, _ in
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask {
                         for await item in frames {
@@ -74,7 +79,20 @@ final class RawSyncClient: Sendable {
                     group.cancelAll()
                 }
             }
-            await inbox.close()
+            var code: UInt16?
+            if let frame = closing ?? nil {
+                switch frame.closeCode {
+                case .normalClosure: code = 1000
+                case .goingAway: code = 1001
+                case .protocolError: code = 1002
+                case .policyViolation: code = 1008
+                case .messageTooLarge: code = 1009
+                case .unexpectedServerError: code = 1011
+                case .unknown(let number): code = number
+                default: code = 0
+                }
+            }
+            await inbox.close(code: code)
         }
     }
 

@@ -11,8 +11,9 @@ SWIFT ?= swift
 TANDEM_TRACES ?= ../shared/traces
 TRACES := $(abspath $(TANDEM_TRACES))
 FUZZ_ITERATIONS ?= 200000
+FUZZ_SECONDS ?= 600
 
-.PHONY: help deps demo test replay bench fuzz fuzz-rest soak clean
+.PHONY: help deps demo test replay bench fuzz fuzz-wire fuzz-rest soak clean
 
 help:
 	@echo "make demo     build the tandem CLI and run its demo (a relay on loopback; two devices edit offline, then converge)"
@@ -20,6 +21,7 @@ help:
 	@echo "make replay   release build, then 'tandem replay' on each trace in $(TANDEM_TRACES)"
 	@echo "make bench    package-benchmark suite in Benchmarks/ (release), then the peer comparison if present"
 	@echo "make fuzz     decoder fuzz tests with TANDEM_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS)"
+	@echo "make fuzz-wire libFuzzer over the sync wire (frame codec, payload decoders, both sessions) for FUZZ_SECONDS=$(FUZZ_SECONDS); crashers in .build-fuzz/crashers"
 	@echo "make fuzz-rest build the tandem CLI, then schemathesis: Specs/rest-api.yaml against a relay on loopback"
 	@echo "make soak     release build, then the relay load test and latency benchmark (tandem relay soak)"
 	@echo "make clean    remove build folders"
@@ -62,6 +64,9 @@ bench: deps
 fuzz: deps
 	@echo "==> swift test --filter DecoderFuzzTests (TANDEM_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS))"
 	@TANDEM_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(SWIFT) test --filter DecoderFuzzTests
+
+fuzz-wire: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz-wire.sh
 
 fuzz-rest: deps
 	@echo "==> swift build --product tandem"

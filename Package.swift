@@ -133,6 +133,7 @@ let package = Package(
         .testTarget(
             name: "TandemSyncTests",
             dependencies: ["TandemSync", "TandemCRDT"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -147,3 +148,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer target over the wire (frame codec, payload decoders, both session machines):
+// only with TANDEM_FUZZ=1, so normal builds and `make test` never see it. `make fuzz-wire`
+// (scripts/fuzz-wire.sh) builds it with -sanitize=fuzzer into .build-fuzz; libFuzzer supplies
+// main, hence -parse-as-library.
+if Context.environment["TANDEM_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "TandemWireFuzz",
+            dependencies: ["TandemSync", "TandemCRDT"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
+        )
+    )
+}

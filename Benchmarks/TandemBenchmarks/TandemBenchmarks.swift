@@ -133,6 +133,24 @@ let benchmarks: @Sendable () -> Void = {
         return (first.encodeSnapshot(), second.changes(since: first.version).encoded(), keyCount + keyCount / 2)
     }
 
+    // Changes that arrive newest first each wait for the one before: a deep pending queue. The
+    // buffer is indexed by what each change lacks, so the two sizes, 10x apart, should cost
+    // about 10x apart (re-planning every waiting change on each apply would make it 100x).
+    for count in [1_000, 10_000] {
+        register("pending wake-up, \(count) changes newest first") { benchmark, input in
+            benchmark.startMeasurement()
+            let document = Document()
+            for single in input.singles.reversed() { try document.apply(single) }
+            benchmark.stopMeasurement()
+            guard document.pendingChangeCount == 0, document.text(Workloads.caption) == input.text else {
+                throw TandemCRDTError(.invalidChange, "newest-first delivery did not converge")
+            }
+        } setup: { () throws -> (singles: [ChangeSet], text: String) in
+            let (phone, _) = try Workloads.pingPong(rounds: count)
+            return (phone.changes().singleChanges(), phone.text(Workloads.caption))
+        }
+    }
+
     registerRESTMergeBenchmarks()
 }
 

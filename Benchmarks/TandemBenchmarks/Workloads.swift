@@ -59,4 +59,19 @@ enum Workloads {
         second.commit(time: 0)
         return (first, second)
     }
+
+    static let caption = ContainerID.root.child("caption", .text)
+
+    /// `rounds` alternating edits by two devices, each building on the other's last.
+    static func pingPong(rounds: Int) throws -> (Document, Document) {
+        let phone = Document()
+        let laptop = Document()
+        for round in 0..<rounds {
+            let (writer, reader) = round % 2 == 0 ? (phone, laptop) : (laptop, phone)
+            try writer.insert(round % 2 == 0 ? "p" : "l", at: writer.length(of: caption), in: caption)
+            writer.commit(time: Int64(round) * 10_000)
+            try reader.apply(writer.changes(since: reader.version))
+        }
+        return (phone, laptop)
+    }
 }

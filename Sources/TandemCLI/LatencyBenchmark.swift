@@ -9,14 +9,20 @@ struct LatencyBenchmark {
     let dataDirectory: String
     let storeDirectory: String
     let edits: Int
+    /// The account the two devices share (a new one per run).
+    var account = "latency"
+    /// What the printed line starts with.
+    var label = "latency"
 
-    func run() async throws {
+    /// Measures and prints; returns the p50 and p99.
+    @discardableResult
+    func run() async throws -> (p50: Duration, p99: Duration) {
         let directory = try CommandFailure.context { () throws(StoreError) in try RelayDirectory.open(dataDirectory: dataDirectory) }
         func client(_ name: String) throws -> SyncClient {
-            let token = try CommandFailure.context { () throws(StoreError) in try directory.issueToken(account: "latency", deviceName: name).token }
+            let token = try CommandFailure.context { () throws(StoreError) in try directory.issueToken(account: account, deviceName: name).token }
             let configuration = try SyncClientConfiguration(relayURL: relayURL, token: token)
             return try CommandFailure.context { () throws(StoreError) in
-                try SyncClient(storePath: "\(storeDirectory)/latency-\(name).tandem", deviceName: name, configuration: configuration)
+                try SyncClient(storePath: "\(storeDirectory)/\(account)-\(name).tandem", deviceName: name, configuration: configuration)
             }
         }
         let sender = try client("sender")
@@ -55,10 +61,11 @@ struct LatencyBenchmark {
         }
         samples.sort()
         func percentile(_ fraction: Double) -> Duration { samples[min(samples.count - 1, Int(Double(samples.count) * fraction))] }
-        print("latency: \(samples.count) edits, edit on one device to commit on the other: p50 \(format(percentile(0.5))), "
+        print("\(label): \(samples.count) edits, edit on one device to commit on the other: p50 \(format(percentile(0.5))), "
             + "p99 \(format(percentile(0.99))), max \(format(samples.last ?? .zero))")
         for client in [sender, receiver] { await client.stop() }
         for task in running { _ = try? await task.value }
+        return (percentile(0.5), percentile(0.99))
     }
 }
 

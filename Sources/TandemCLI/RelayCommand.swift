@@ -129,14 +129,29 @@ struct TokenCreate: AsyncParsableCommand {
 struct TokenRevoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "revoke",
-        abstract: "Revoke a token; a running relay closes its session within a second.")
+        abstract: "Revoke a token; a running relay closes its session within a second.",
+        discussion: """
+            The token to revoke is the argument, --token, --token-file FILE or TANDEM_TOKEN (exactly \
+            one of the first three; TANDEM_TOKEN only without them). An argument is visible to \
+            other users of this machine in `ps`: prefer --token-file (- reads standard input) or \
+            TANDEM_TOKEN.
+            """)
 
     @OptionGroup var data: RelayDataOptions
 
-    @Argument(help: "The token to revoke.")
-    var token: String
+    @Argument(help: ArgumentHelp("The token to revoke (visible in `ps`; prefer --token-file or TANDEM_TOKEN).", valueName: "token"))
+    var token: String?
+
+    @OptionGroup var tokenOptions: TokenOptions
+
+    func validate() throws {
+        if let conflict = TokenSource.conflict(argument: token, token: tokenOptions.token, tokenFile: tokenOptions.tokenFile) {
+            throw ValidationError(conflict)
+        }
+    }
 
     func run() async throws {
+        let token = try tokenOptions.resolve(argument: self.token)
         let device = try CommandFailure.context { () throws(StoreError) in
             try RelayDirectory.open(dataDirectory: data.data).revoke(token: token)
         }
@@ -148,14 +163,19 @@ struct TokenRevoke: AsyncParsableCommand {
 struct TokenRevokeOthers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "revoke-others",
-        abstract: "Sign out everywhere else: revoke every token of the account except this one.")
+        abstract: "Sign out everywhere else: revoke every token of the account except this one.",
+        discussion: """
+            The token given stays signed in; every other token of its account is revoked.
+
+            \(TokenOptions.discussion)
+            """)
 
     @OptionGroup var data: RelayDataOptions
 
-    @Option(help: "The token that stays signed in.")
-    var token: String
+    @OptionGroup var tokenOptions: TokenOptions
 
     func run() async throws {
+        let token = try tokenOptions.resolve()
         let revoked = try CommandFailure.context { () throws(StoreError) in
             let directory = try RelayDirectory.open(dataDirectory: data.data)
             guard let keeper = try directory.authenticate(token: token) else {

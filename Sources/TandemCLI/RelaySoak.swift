@@ -14,7 +14,8 @@ struct RelaySoak: AsyncParsableCommand {
             Load: --shared-clients devices on one account plus --accounts accounts with one device \
             each, all editing for --seconds, then waiting until everything converged. Latency: two \
             devices on one account; p50 and p99 of --latency-edits edits from one to the other. REST: \
-            answer times of /api/projects (current-revision PUT, stale PUT, GET) over --rest-requests rounds. The \
+            answer times of /api/projects (current-revision PUT, stale PUT, GET) over --rest-requests rounds. Isolation: \
+            the latency of one account quiet, then while another account uploads pathological change sets. The \
             load generator's stores go to --client-stores (tmpfs by default, so the generator's \
             fsyncs do not compete with the relay's); the relay and the latency devices use the disk.
             """,
@@ -41,6 +42,15 @@ struct RelaySoak: AsyncParsableCommand {
     @Option(help: "Rounds of the REST benchmark: a current-revision PUT, a stale PUT and a GET each (0 skips it).")
     var restRequests = 300
 
+    @Option(help: "Edits measured by the isolation benchmark, quiet and beside a pathological neighbour account (0 skips it).")
+    var isolationEdits = 300
+
+    @Option(help: "Concurrent prepends in each of the neighbour's change sets.")
+    var isolationPrepends = 3_000
+
+    @Option(help: "Documents (one pathological change set each) the neighbour uploads.")
+    var isolationDocuments = 4
+
     @Option(help: ArgumentHelp("Where the load generator's stores go.", valueName: "dir"))
     var clientStores = "/dev/shm"
 
@@ -62,6 +72,10 @@ struct RelaySoak: AsyncParsableCommand {
         if latencyEdits > 0 {
             try await LatencyBenchmark(relayURL: relay.url, dataDirectory: folder.path + "/relay", storeDirectory: folder.path,
                 edits: latencyEdits).run()
+        }
+        if isolationEdits > 0 {
+            try await IsolationBenchmark(relayURL: relay.url, dataDirectory: folder.path + "/relay", storeDirectory: folder.path,
+                edits: isolationEdits, prepends: isolationPrepends, documents: isolationDocuments).run()
         }
         if restRequests > 0 {
             try RESTLatency(relayURL: relay.url, dataDirectory: folder.path + "/relay", requests: restRequests).run()

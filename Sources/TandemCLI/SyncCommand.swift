@@ -13,6 +13,8 @@ struct SyncCommand: AsyncParsableCommand {
             --watch, stays connected, applies other devices' changes as they come, sends local \
             edits (also those made by other tandem commands on the same store) and reconnects with \
             backoff. A refused token exits with status 77.
+
+            \(TokenOptions.discussion)
             """)
 
     @OptionGroup var options: StoreOptions
@@ -20,8 +22,7 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The relay, as `tandem relay serve` prints it (http://HOST:PORT), or a ws(s):// URL.", valueName: "url"))
     var relay: String
 
-    @Option(help: "The device token (`tandem relay token create`).")
-    var token: String
+    @OptionGroup var tokenOptions: TokenOptions
 
     @Flag(help: "Stay connected and apply live changes until interrupted.")
     var watch = false
@@ -30,6 +31,7 @@ struct SyncCommand: AsyncParsableCommand {
     var timeout = 60
 
     func run() async throws {
+        let token = try tokenOptions.resolve()
         let path = try options.path(create: true)
         let configuration: SyncClientConfiguration
         do {

@@ -267,7 +267,8 @@ extension SyncClient {
             fatal = SyncClientError(.unauthorized, "the relay refused the token: \(error.message)")
             status = .error(error.message)
         case .rateLimited:
-            // The relay dropped a frame without saying which: pause, then send everything unacknowledged again.
+            // The relay dropped the frame the error names (and maybe later ones): pause, then
+            // send everything unacknowledged again.
             link?.pausedUntil = .now + .seconds(1)
         case .unknownDocument:
             link?.relayDocuments.removeAll()

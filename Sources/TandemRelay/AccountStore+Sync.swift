@@ -77,7 +77,8 @@ extension AccountStore {
         } catch {
             let document = request.document
             switch error.code {
-            case .notFound: return .failure(SyncError(.unknownDocument, "document \(document) is unknown here: send its header (a `document` frame) first"))
+            case .notFound: return .failure(SyncError(.unknownDocument, "document \(document) is unknown here: send its header (a `document` frame) first",
+                document: document, sequence: request.sequence))
             case .corrupt: return .failure(SyncError(.invalidChanges, "changes for \(document) do not apply: \(error.message)",
                 document: document, sequence: request.sequence))
             case .equivocation: return .failure(SyncError(.equivocation, error.message, document: document, sequence: request.sequence,

@@ -76,10 +76,13 @@ actor AccountStore {
     /// The attached sessions, for the device list and revocation.
     func attachedConnections() -> [RelayConnection] { Array(connections.values) }
 
-    /// The relay's version of `document` (empty when it does not hold it or cannot read it,
-    /// which only makes the revocation check stricter).
-    func heldVersion(of document: DocumentID) -> VersionVector {
-        (try? store.version(document)) ?? VersionVector()
+    /// The relay's version of `document` (empty when it does not hold it).
+    func heldVersion(of document: DocumentID) throws(StoreError) -> VersionVector {
+        do {
+            return try store.version(document)
+        } catch where error.code == .notFound {
+            return VersionVector()
+        }
     }
 
     /// Closes the sessions of the devices in `deviceIDs` with `error`.

@@ -35,8 +35,12 @@ extension Relay {
                 // The device went away or sent more than the WebSocket limit: the session ends.
             }
             if let credential = connection.credential {
-                await (try? accounts.store(for: credential.account))?.detach(connection)
-                try? await directory.recordSeen(device: credential.deviceID, replica: credential.replica, announcedName: credential.deviceName)
+                await accounts.openStore(for: credential.account)?.detach(connection)
+                do {
+                    try await directory.recordSeen(device: credential.deviceID, replica: credential.replica, announcedName: credential.deviceName)
+                } catch {
+                    storageFailed("recording when a device was last seen", error, on: connection)
+                }
             }
             continuation.finish()
             await group.waitForAll()
@@ -99,11 +103,19 @@ extension Relay {
                 _ = try await signOutOthers(keeping: credential.deviceID)
                 await sendDevices(to: connection)
             } catch {
+                storageFailed("signing the other devices out", error, on: connection)
                 connection.perform { $0.report(SyncError(.internalError, "signing the other devices out failed; retry later")) }
             }
         case .acknowledged, .send, .close:
             break
         }
+    }
+
+    /// A storage failure answered as `internalError`: counted and logged with what failed.
+    private func storageFailed(_ what: String, _ error: some Error, on connection: RelayConnection) {
+        metrics.internalError()
+        logger.error("\(what) failed", metadata: ["connection": "\(connection.id)", "account": "\(connection.credential?.account ?? "-")",
+            "error": "\(error)"])
     }
 
     private func authenticate(_ hello: Hello, on connection: RelayConnection) async {
@@ -112,6 +124,7 @@ extension Relay {
             record = try await directory.authenticate(token: hello.token)
         } catch {
             metrics.sessionRefused()
+            storageFailed("checking a token", error, on: connection)
             connection.perform { $0.refused(SyncError(.internalError, "the relay could not check the token; retry later")) }
             return
         }
@@ -136,6 +149,7 @@ extension Relay {
             }
         } catch {
             metrics.sessionRefused()
+            storageFailed("binding a replica", error, on: connection)
             connection.perform { $0.refused(SyncError(.internalError, "the relay could not record the device's replica; retry later")) }
             return
         }
@@ -146,6 +160,7 @@ extension Relay {
             store = try await accounts.store(for: record.account)
         } catch {
             metrics.sessionRefused()
+            storageFailed("opening an account store", error, on: connection)
             connection.perform { $0.refused(SyncError(.internalError, "the relay could not open the account's store; retry later")) }
             return
         }
@@ -157,7 +172,11 @@ extension Relay {
         }
         connection.perform { $0.authenticated(account: record.account) }
         await store.announceArrival(of: connection)
-        try? await directory.recordSeen(device: record.id, replica: hello.device, announcedName: hello.deviceName)
+        do {
+            try await directory.recordSeen(device: record.id, replica: hello.device, announcedName: hello.deviceName)
+        } catch {
+            storageFailed("recording when a device was last seen", error, on: connection)
+        }
     }
 
     /// Refuses a frame that brings new changes of a replica bound to a revoked device: a
@@ -170,11 +189,19 @@ extension Relay {
         do {
             revoked = try await directory.revokedReplicas(among: authors)
         } catch {
+            storageFailed("checking the changes' authors", error, on: connection)
             connection.perform { $0.report(SyncError(.internalError, "the relay could not check the changes' authors; retry later", document: document, sequence: sequence)) }
             return false
         }
         guard !revoked.isEmpty else { return true }
-        let held = await store.heldVersion(of: document)
+        let held: VersionVector
+        do {
+            held = try await store.heldVersion(of: document)
+        } catch {
+            storageFailed("reading a document's version", error, on: connection)
+            connection.perform { $0.report(SyncError(.internalError, "the relay could not read document \(document); retry later", document: document, sequence: sequence)) }
+            return false
+        }
         guard let author = changes.changes.first(where: { revoked.contains($0.replica) && $0.counter + $0.length > held[$0.replica] })?.replica else {
             return true
         }
@@ -196,6 +223,7 @@ extension Relay {
             let devices = try await deviceList(account: credential.account, current: credential.deviceID)
             connection.perform { $0.devices(devices) }
         } catch {
+            storageFailed("listing the devices", error, on: connection)
             connection.perform { $0.report(SyncError(.internalError, "the relay could not list the devices; retry later")) }
         }
     }

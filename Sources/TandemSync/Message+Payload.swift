@@ -76,6 +76,12 @@ extension Message {
         }
     }
 
+    /// An ack's `waiting` count: a uvarint, at most `Int32.max`.
+    static func waitingCount(_ value: UInt64) throws(TandemCRDTError) -> Int {
+        guard value <= UInt64(Int32.max) else { throw TandemCRDTError(.tooLarge, "ack: waiting count out of range") }
+        return Int(value)
+    }
+
     init(type: MessageType, payload reader: inout ByteReader) throws(TandemCRDTError) {
         func string() throws(TandemCRDTError) -> String {
             let text = try reader.string()
@@ -141,7 +147,7 @@ extension Message {
             self = .changes(Changes(document: id, sequence: sequence, changeSet: changeSet, authors: authors))
         case .ack:
             self = .ack(Ack(document: try document(), sequence: try reader.uvarint(), version: try VersionVector(reading: &reader),
-                waiting: try reader.count(), missing: try VersionVector(reading: &reader)))
+                waiting: try Self.waitingCount(reader.uvarint()), missing: try VersionVector(reading: &reader)))
         case .presence:
             let device = try ReplicaID(reading: &reader)
             let name = try string()
@@ -151,7 +157,8 @@ extension Message {
             guard detail.utf8.count <= 256 else { throw TandemCRDTError(.tooLarge, "presence detail too long") }
             var documentID: DocumentID?
             if !documentText.isEmpty {
-                guard reader.isAtEnd, let parsed = DocumentID(canonical: documentText) else {
+                guard reader.isAtEnd else { throw TandemCRDTError(.malformed, "presence payload has trailing bytes") }
+                guard let parsed = DocumentID(canonical: documentText) else {
                     throw TandemCRDTError(.notFound, "presence names document \"\(documentText.prefix(64))\", which is not a canonical (lowercase 8-4-4-4-12) UUID")
                 }
                 documentID = parsed
@@ -173,7 +180,13 @@ extension Message {
             }
             self = .error(SyncError(code, message, document: document, sequence: sequence == 0 ? nil : sequence, equivocation: conflict))
         case .document:
-            self = .document(try DocumentHeader(reading: &reader))
+            do {
+                self = .document(try DocumentHeader(reading: &reader))
+            } catch where error.code == .notFound {
+                // Refused for its id only when the rest is well formed.
+                guard reader.isAtEnd else { throw TandemCRDTError(.malformed, "document payload has trailing bytes") }
+                throw error
+            }
         case .caughtUp:
             self = .caughtUp(try CaughtUp(reading: &reader))
         case .listDevices:

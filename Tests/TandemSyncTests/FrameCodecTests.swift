@@ -70,20 +70,80 @@ import TandemCRDT
         #expect(code(flipped) == .malformedFrame)
     }
 
+    /// Truncations, random bytes, and mutated frames whose header is made consistent again
+    /// afterwards (lengths and CRC-32), so that the mutated payloads reach the payload decoders:
+    /// every decode throws a `SyncError` (typed) or returns a message that re-encodes and decodes
+    /// to itself.
     @Test func truncatedAndRandomFramesNeverCrash() {
         var random = SplitMix64(seed: 42)
-        for message in Self.messages {
-            let frame = FrameCodec.encode(message)
-            for length in 0..<frame.count {
-                #expect(throws: SyncError.self) { try FrameCodec.decode(Array(frame[0..<length])) }
+        func put(_ value: UInt32, into bytes: inout [UInt8], at index: Int) {
+            for shift in 0..<4 { bytes[index + shift] = UInt8(truncatingIfNeeded: value >> UInt32(8 * shift)) }
+        }
+        /// The header's CRC-32 (bytes 12..<16) over the stored payload bytes.
+        func withChecksum(_ frame: [UInt8]) -> [UInt8] {
+            var bytes = frame
+            if bytes.count >= FrameCodec.headerSize { put(BlobCodec.crc32(Array(bytes[FrameCodec.headerSize...])), into: &bytes, at: 12) }
+            return bytes
+        }
+        var decoded = 0
+        var payloadRefusals = 0
+        func check(_ bytes: [UInt8]) {
+            let message: Message
+            do {
+                message = try FrameCodec.decode(bytes)
+            } catch {
+                if error.message.contains("payload is malformed") || error.code == .unknownDocument { payloadRefusals += 1 }
+                return
             }
-            for _ in 0..<200 {
-                var mutated = frame
-                let index = Int(random.next() % UInt64(mutated.count))
-                mutated[index] ^= UInt8(truncatingIfNeeded: random.next() | 1)
-                _ = try? FrameCodec.decode(mutated)
+            decoded += 1
+            for compress in [true, false] {
+                #expect((try? FrameCodec.decode(FrameCodec.encode(message, compress: compress))) == message, "\(message)")
             }
         }
+        for message in Self.messages + CatalogMessageTests.messages {
+            for compress in [true, false] {
+                let frame = FrameCodec.encode(message, compress: compress)
+                for length in 0..<frame.count {
+                    #expect(throws: SyncError.self) { try FrameCodec.decode(Array(frame[0..<length])) }
+                }
+                for round in 0..<300 {
+                    var mutated = frame
+                    switch round % 4 {
+                    case 0, 1:
+                        // One payload byte (or, for frames without payload, a header byte).
+                        let index = mutated.count > FrameCodec.headerSize
+                            ? FrameCodec.headerSize + Int(random.next() % UInt64(mutated.count - FrameCodec.headerSize))
+                            : Int(random.next() % UInt64(mutated.count))
+                        mutated[index] ^= UInt8(truncatingIfNeeded: random.next() | 1)
+                    case 2:
+                        // A payload byte inserted or removed, the lengths told.
+                        let index = FrameCodec.headerSize + Int(random.next() % UInt64(mutated.count - FrameCodec.headerSize + 1))
+                        if random.next() % 2 == 0 || index == mutated.count {
+                            mutated.insert(UInt8(truncatingIfNeeded: random.next()), at: index)
+                        } else {
+                            mutated.remove(at: index)
+                        }
+                        let stored = UInt32(mutated.count - FrameCodec.headerSize)
+                        put(stored, into: &mutated, at: 4)
+                        if mutated[3] & 1 == 0 { put(stored, into: &mutated, at: 8) }
+                    default:
+                        // A header length field: stored or raw, a random value or one off.
+                        let field = random.next() % 2 == 0 ? 4 : 8
+                        let current = UInt32(mutated[field]) | UInt32(mutated[field + 1]) << 8 | UInt32(mutated[field + 2]) << 16
+                            | UInt32(mutated[field + 3]) << 24
+                        let value = random.next() % 3 == 0 ? UInt32(truncatingIfNeeded: random.next()) : current &+ (random.next() % 2 == 0 ? 1 : ~0)
+                        put(value, into: &mutated, at: field)
+                    }
+                    check(withChecksum(mutated))
+                    // Unrepaired too: the checksum catches it.
+                    if mutated.count > FrameCodec.headerSize, mutated != frame, Array(mutated[4..<12]) == Array(frame[4..<12]) {
+                        #expect(throws: SyncError.self) { try FrameCodec.decode(mutated) }
+                    }
+                }
+            }
+        }
+        #expect(decoded > 0, "some mutated frames still decode")
+        #expect(payloadRefusals > 0, "mutated payloads reach the payload decoders")
         for _ in 0..<2_000 {
             let length = Int(random.next() % 64)
             var bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
@@ -91,7 +151,14 @@ import TandemCRDT
                 bytes[0] = FrameCodec.magic
                 bytes[1] = FrameCodec.protocolVersion
             }
-            _ = try? FrameCodec.decode(bytes)
+            check(bytes)
+            if length >= FrameCodec.headerSize {
+                bytes[2] = UInt8(truncatingIfNeeded: random.next() % 13)
+                bytes[3] = 0
+                put(UInt32(length - FrameCodec.headerSize), into: &bytes, at: 4)
+                put(UInt32(length - FrameCodec.headerSize), into: &bytes, at: 8)
+                check(withChecksum(bytes))
+            }
         }
     }
 }

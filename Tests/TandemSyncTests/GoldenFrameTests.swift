@@ -76,6 +76,10 @@ import TandemSync
         #expect(Self.hex(frame) == Self.goldenWaitingAck, "\(Self.hex(frame))")
         #expect(Array(frame[53...]) == Self.bytes("04 01 ef cd ab 89 67 45 23 01 10 32 54 76 98 ba dc fe 05 02 01 ef cd ab 89 67 45 23 01 10 32 54 76 98 ba dc fe 09"))
         #expect(try FrameCodec.decode(Self.bytes(Self.goldenWaitingAck)) == ack)
+        // The count is a plain uvarint, not bounded by the bytes that follow it.
+        let many = Message.ack(Ack(document: Self.document, sequence: 5, version: VersionVector(), waiting: 100_000,
+            missing: VersionVector([Self.replica: 9])))
+        #expect(try FrameCodec.decode(FrameCodec.encode(many)) == many)
     }
 
     static let goldenAck = """

@@ -130,9 +130,14 @@ let package = Package(
             dependencies: ["TandemStore", "TandemCRDT", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
+        .target(
+            name: "TandemWireHarness",
+            dependencies: ["TandemSync", "TandemCRDT"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TandemSyncTests",
-            dependencies: ["TandemSync", "TandemCRDT"],
+            dependencies: ["TandemSync", "TandemCRDT", "TandemWireHarness"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
@@ -157,7 +162,7 @@ if Context.environment["TANDEM_FUZZ"] == "1" {
     package.targets.append(
         .executableTarget(
             name: "TandemWireFuzz",
-            dependencies: ["TandemSync", "TandemCRDT"],
+            dependencies: ["TandemSync", "TandemCRDT", "TandemWireHarness"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
         )
     )

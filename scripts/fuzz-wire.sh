@@ -4,8 +4,8 @@
 # TANDEM_FUZZ=1, into .build-fuzz so it never touches .build).
 #
 #   scripts/fuzz-wire.sh                 build, then fuzz for FUZZ_SECONDS (default 600)
-#   scripts/fuzz-wire.sh merge           add the inputs of the work corpus that bring new coverage
-#                                        to the committed corpus (-merge=1)
+#   scripts/fuzz-wire.sh merge           add the inputs of the work corpus that cover new edges to
+#                                        the committed corpus (-set_cover_merge=1 -use_counters=0)
 #   scripts/fuzz-wire.sh seeds           rewrite the committed seed files (WireSeeds.swift)
 #   scripts/fuzz-wire.sh repro FILE      run one input (a crasher): its stack and the broken invariant
 #   scripts/fuzz-wire.sh minimize FILE   -minimize_crash=1, written next to FILE as FILE.min
@@ -87,8 +87,11 @@ fuzz)
 merge)
     [ -x "$binary" ] || build
     [ -d "$work" ] || { echo "fuzz-wire: no work corpus in $work: run a fuzz first" >&2; exit 1; }
-    echo "==> $binary -merge=1 $committed $work"
-    "$binary" -merge=1 -max_len=65536 -timeout=10 -rss_limit_mb=2048 "$committed" "$work" 2>&1 | grep -E '^(MERGE|INFO: +[0-9]+ files)' || true
+    # A greedy set cover of the coverage edges alone (no hit counters): a few new files per
+    # newly covered edge rather than one per feature, so the committed corpus stays small.
+    echo "==> $binary -set_cover_merge=1 -use_counters=0 $committed $work"
+    "$binary" -set_cover_merge=1 -use_counters=0 -max_len=65536 -timeout=10 -rss_limit_mb=2048 "$committed" "$work" 2>&1 \
+        | grep -E '^MERGE-OUTER: [0-9]+ new' || true
     echo "    committed corpus: $(corpus_size "$committed") (keep it under 200 files and 1 MB)"
     ;;
 seeds)

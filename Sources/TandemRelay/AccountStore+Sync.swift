@@ -126,7 +126,7 @@ extension AccountStore {
         connection.subscribe(request)
         for text in request.unknownDocuments {
             connection.perform {
-                $0.report(SyncError(.unknownDocument, "subscribe names document \"\(text.prefix(64))\", which is not a canonical (lowercase 8-4-4-4-12) UUID"))
+                $0.report(SyncError(.unknownDocument, "subscribe names document \"\(SyncError.quoted(text))\", which is not a canonical (lowercase 8-4-4-4-12) UUID"))
             }
         }
         let held: [DocumentInfo]

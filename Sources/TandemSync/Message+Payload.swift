@@ -55,7 +55,7 @@ extension Message {
             output.string(presence.detail)
         case .error(let error):
             output.uvarint(UInt64(error.code.rawValue))
-            output.string(error.message)
+            output.string(SyncError.clipped(error.message, toBytes: Message.maximumStringBytes))
             output.string(error.document?.uuidString ?? "")
             output.uvarint(error.sequence ?? 0)
             output.byte(error.equivocation == nil ? 0 : 1)
@@ -142,7 +142,7 @@ extension Message {
             // names no document (`unknownDocument`, not fatal), see FrameCodec.
             guard let id = DocumentID(canonical: idText) else {
                 guard reader.isAtEnd else { throw TandemCRDTError(.malformed, "changes payload has trailing bytes") }
-                throw TandemCRDTError(.notFound, "frame \(sequence) names document \"\(idText.prefix(64))\", which is not a canonical (lowercase 8-4-4-4-12) UUID")
+                throw TandemCRDTError(.notFound, "frame \(sequence) names document \"\(SyncError.quoted(idText))\", which is not a canonical (lowercase 8-4-4-4-12) UUID")
             }
             self = .changes(Changes(document: id, sequence: sequence, changeSet: changeSet, authors: authors))
         case .ack:
@@ -159,7 +159,7 @@ extension Message {
             if !documentText.isEmpty {
                 guard reader.isAtEnd else { throw TandemCRDTError(.malformed, "presence payload has trailing bytes") }
                 guard let parsed = DocumentID(canonical: documentText) else {
-                    throw TandemCRDTError(.notFound, "presence names document \"\(documentText.prefix(64))\", which is not a canonical (lowercase 8-4-4-4-12) UUID")
+                    throw TandemCRDTError(.notFound, "presence names document \"\(SyncError.quoted(documentText))\", which is not a canonical (lowercase 8-4-4-4-12) UUID")
                 }
                 documentID = parsed
             }

@@ -58,4 +58,31 @@ public struct SyncError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code) (\(code.rawValue)): \(message)" }
+
+    /// At most 64 Unicode scalars and 256 UTF-8 bytes of `text`, for quoting what a peer sent
+    /// in a message (a character may be kilobytes of combining marks).
+    public static func quoted(_ text: String) -> String {
+        var clipped = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in text.unicodeScalars.prefix(64) {
+            bytes += String(scalar).utf8.count
+            if bytes > 256 { break }
+            clipped.append(scalar)
+        }
+        return String(clipped)
+    }
+
+    /// `message` cut at a scalar boundary to fit the wire's string limit (what an `error` frame
+    /// carries: a frame this side writes always decodes on the other).
+    static func clipped(_ message: String, toBytes limit: Int) -> String {
+        guard message.utf8.count > limit else { return message }
+        var clipped = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in message.unicodeScalars {
+            bytes += String(scalar).utf8.count
+            if bytes > limit { break }
+            clipped.append(scalar)
+        }
+        return String(clipped)
+    }
 }

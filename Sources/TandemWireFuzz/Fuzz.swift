@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TandemWireHarness
 
 /// libFuzzer's entry point. A broken invariant traps, so libFuzzer saves the input as a crasher.
 @_cdecl("LLVMFuzzerTestOneInput")

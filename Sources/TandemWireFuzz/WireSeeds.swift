@@ -1,5 +1,6 @@
 import TandemCRDT
 import TandemSync
+import TandemWireHarness
 
 /// The seed corpus in `Tests/TandemSyncTests/Fixtures/wire-corpus/`: the sample messages of
 /// `FrameCodecTests`, `CatalogMessageTests` and `GoldenFrameTests`, as inputs of every mode of

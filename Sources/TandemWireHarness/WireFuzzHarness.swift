@@ -1,8 +1,6 @@
-import TandemCRDT
-import TandemSync
+public import TandemCRDT
+public import TandemSync
 
-// BEGIN WireFuzzHarness — kept byte-for-byte identical in Tests/TandemSyncTests/FuzzCorpusTests.swift
-// (FuzzCorpusTests.harnessCopiesAgree checks it); edit both, or neither.
 
 /// One fuzz input through the wire: the frame codec, the payload decoders and both session
 /// state machines. The first byte picks the mode (`byte & 3`) and two options:
@@ -22,12 +20,12 @@ import TandemSync
 /// Invariants: every decoded message round-trips (`decode(encode(m)) == m`, compressed or not,
 /// and re-encoding is stable); every frame a session writes decodes and round-trips; a session
 /// that asks to close is closed and ignores every later frame. ``run(_:)`` returns what broke.
-enum WireFuzzHarness {
-    static let key = SigningKey(rawBytes: Array(1...32))!
-    static let hello = Hello(deviceName: "fuzz", token: "fuzz-token", signingKey: key)
-    static let welcome = Welcome(account: "fuzz", maximumFrameBytes: UInt32(FrameCodec.defaultMaximumFrameBytes))
+public enum WireFuzzHarness {
+    public static let key = SigningKey(rawBytes: Array(1...32))!
+    public static let hello = Hello(deviceName: "fuzz", token: "fuzz-token", signingKey: key)
+    public static let welcome = Welcome(account: "fuzz", maximumFrameBytes: UInt32(FrameCodec.defaultMaximumFrameBytes))
 
-    static func run(_ input: [UInt8]) -> [String] {
+    public static func run(_ input: [UInt8]) -> [String] {
         guard let control = input.first else { return [] }
         let rest = Array(input.dropFirst())
         var problems: [String] = []
@@ -166,7 +164,7 @@ enum WireFuzzHarness {
                 for text in subscribe.unknownDocuments {
                     // What TandemRelay's AccountStore reports for each.
                     let error = SyncError(.unknownDocument,
-                        "subscribe names document \"\(text.prefix(64))\", which is not a canonical (lowercase 8-4-4-4-12) UUID")
+                        "subscribe names document \"\(SyncError.quoted(text))\", which is not a canonical (lowercase 8-4-4-4-12) UUID")
                     sent(relay.report(error), &problems, "relay.report")
                 }
                 let entries = subscribe.documents.map { CaughtUp.Entry(document: $0.document, version: $0.version, deleted: false) }
@@ -217,4 +215,3 @@ enum WireFuzzHarness {
     }
 }
 
-// END WireFuzzHarness

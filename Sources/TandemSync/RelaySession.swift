@@ -55,7 +55,10 @@ public struct RelaySession: Sendable {
 
     /// Handles one frame from the client.
     public mutating func receive(_ frame: [UInt8]) -> [Action] {
-        if state == .closed { return [] }
+        if state == .closed {
+            lastFrameAccepted = false
+            return []
+        }
         let message: Message
         do {
             message = try FrameCodec.decode(frame, maximumBytes: maximumFrameBytes)

@@ -25,8 +25,7 @@ extension AccountStore {
                 for request in batch { outcomes.append(apply(request)) }
             }
         } catch {
-            metrics.internalError()
-            logger.error("group commit failed", metadata: ["account": "\(account)", "frames": "\(batch.count)", "error": "\(error)"])
+            storageFailed("group commit", error, ["frames": "\(batch.count)"])
             outcomes = batch.map { request in
                 .failure(SyncError(.internalError, "the relay could not save changes; retry later", document: request.document, sequence: request.sequence))
             }
@@ -85,9 +84,7 @@ extension AccountStore {
                 equivocation: error.equivocation))
             case .unauthenticated: return .failure(SyncError(.unauthenticatedChanges, error.message, document: document, sequence: request.sequence))
             default:
-                metrics.internalError()
-                logger.error("applying changes failed", metadata: ["account": "\(account)", "document": "\(document)",
-                    "sequence": "\(request.sequence)", "error": "\(error)"])
+                storageFailed("applying changes", error, ["document": "\(document)", "sequence": "\(request.sequence)"])
                 return .failure(SyncError(.internalError, "the relay could not save changes for \(document); retry later",
                     document: document, sequence: request.sequence))
             }
@@ -126,16 +123,15 @@ extension AccountStore {
         connection.subscribe(request)
         for text in request.unknownDocuments {
             connection.perform {
-                $0.report(SyncError(.unknownDocument, "subscribe names document \"\(SyncError.quoted(text))\", which is not a canonical (lowercase 8-4-4-4-12) UUID"))
+                $0.report(SyncError(.unknownDocument, SyncError.nonCanonical(text, namedBy: "subscribe")))
             }
         }
         let held: [DocumentInfo]
         do {
             held = try store.list(includeDeleted: true)
         } catch {
-            metrics.internalError()
             metrics.deliveryDropped(.catchUp)
-            logger.error("catch-up could not list the account's documents", metadata: ["account": "\(account)", "error": "\(error)"])
+            storageFailed("listing the account's documents for a catch-up", error)
             connection.perform { $0.report(SyncError(.internalError, "the relay could not read the account's documents; retry later")) }
             return
         }
@@ -152,10 +148,8 @@ extension AccountStore {
             } catch {
                 // Left out of caughtUp, and said so: the device must not take it for a document
                 // the relay lacks.
-                metrics.internalError()
                 metrics.deliveryDropped(.catchUp)
-                logger.error("catch-up dropped a document it could not read", metadata: ["account": "\(account)", "document": "\(info.id)",
-                    "error": "\(error)"])
+                storageFailed("reading a document for a catch-up", error, ["document": "\(info.id)"])
                 connection.perform {
                     $0.report(SyncError(.internalError, "the relay could not read document \(info.id); retry later", document: info.id))
                 }

@@ -85,6 +85,13 @@ actor AccountStore {
         }
     }
 
+    /// A storage failure answered as `internalError`: counted, and logged with the account and
+    /// what failed.
+    func storageFailed(_ what: String, _ error: StoreError, _ metadata: Logger.Metadata = [:]) {
+        metrics.internalError()
+        logger.error("\(what) failed", metadata: metadata.merging(["account": "\(account)", "error": "\(error)"]) { first, _ in first })
+    }
+
     /// Closes the sessions of the devices in `deviceIDs` with `error`.
     func close(devices deviceIDs: Set<Int64>, with error: SyncError) {
         for connection in connections.values where connection.credential.map({ deviceIDs.contains($0.deviceID) }) ?? false {

@@ -25,8 +25,8 @@ public final class Relay: Sendable {
     public init(configuration: RelayConfiguration, logger: Logger = RelayServer.defaultLogger) throws(StoreError) {
         self.configuration = configuration
         self.logger = logger
-        storage = StorageThreads(count: configuration.storageThreads)
-        directory = try DirectoryService(dataDirectory: configuration.dataDirectory, loop: storage.loop(for: "relay directory"))
+        storage = StorageThreads()
+        directory = try DirectoryService(dataDirectory: configuration.dataDirectory, loop: storage.directoryLoop)
         accounts = AccountRegistry(dataDirectory: configuration.dataDirectory, storage: storage, metrics: metrics, logger: logger,
             revisionsKept: configuration.revisionsKept)
     }

@@ -20,8 +20,6 @@ public struct RelayConfiguration: Sendable {
     /// Bytes queued for one slow session before the relay drops it (it reconnects and
     /// catches up by version vector).
     public var maximumQueuedBytes: Int
-    /// Threads that run the account stores' SQLite work (each commit waits for an fsync).
-    public var storageThreads: Int
     /// How often revoked tokens are looked for among open sessions, in milliseconds.
     public var revocationSweepMilliseconds: Int
     /// The largest project `data` a REST `PUT` may carry, in bytes of JSON.
@@ -40,7 +38,7 @@ public struct RelayConfiguration: Sendable {
     /// A configuration with the defaults of `tandem relay serve`.
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080,
         maximumFrameBytes: Int = FrameCodec.defaultMaximumFrameBytes, maximumConnectionsPerAccount: Int = 256,
-        changesPerSecond: Double = 200, changesBurst: Double = 400, maximumQueuedBytes: Int = 64 << 20, storageThreads: Int = 4,
+        changesPerSecond: Double = 200, changesBurst: Double = 400, maximumQueuedBytes: Int = 64 << 20,
         revocationSweepMilliseconds: Int = 1_000)
     {
         self.dataDirectory = dataDirectory
@@ -51,7 +49,6 @@ public struct RelayConfiguration: Sendable {
         self.changesPerSecond = changesPerSecond
         self.changesBurst = changesBurst
         self.maximumQueuedBytes = maximumQueuedBytes
-        self.storageThreads = storageThreads
         self.revocationSweepMilliseconds = revocationSweepMilliseconds
     }
 

@@ -11,18 +11,14 @@ final class StorageThreads: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let pool: DispatchQueue
 
-    init(count: Int) {
-        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, count))
+    init() {
+        // One loop: the relay directory's actor is all that runs on it.
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         pool = DispatchQueue(label: "tandem.storage", qos: .userInitiated, attributes: .concurrent)
     }
 
-    /// The loop for `key` (the same loop for the same key): for the relay directory.
-    func loop(for key: String) -> any EventLoop {
-        var hasher = Hasher()
-        hasher.combine(key)
-        let loops = Array(group.makeIterator())
-        return loops[Int(UInt(bitPattern: hasher.finalize()) % UInt(loops.count))]
-    }
+    /// The relay directory's loop.
+    var directoryLoop: any EventLoop { group.next() }
 
     /// A new serial executor on the shared pool (one per account).
     func serialExecutor(label: String) -> StorageExecutor {

@@ -119,7 +119,9 @@ public enum FrameCodec {
         do {
             message = try Message(type: type, payload: &reader)
         } catch where error.code == .notFound {
-            // Well formed but for a document id that is not canonical: it names no document.
+            // Well formed but for a document id that is not canonical (every decoder checks the
+            // id after its last field): it names no document.
+            guard reader.isAtEnd else { throw SyncError(.malformedFrame, "\(type) payload has trailing bytes") }
             throw SyncError(.unknownDocument, error.message, sequence: type == .changes ? Self.sequence(inChanges: payload) : nil)
         } catch {
             throw SyncError(.malformedFrame, "\(type) payload is malformed: \(error.message)")

@@ -60,7 +60,7 @@ extension DocumentHeader {
         let deleted = try reader.optionalTime()
         // Checked last: a header refused for its id is otherwise well formed (`unknownDocument`).
         guard let id = DocumentID(canonical: text) else {
-            throw TandemCRDTError(.notFound, "document id \"\(SyncError.quoted(text))\" is not a canonical (lowercase 8-4-4-4-12) UUID")
+            throw TandemCRDTError(.notFound, SyncError.nonCanonical(text, namedBy: "a document header"))
         }
         self.init(document: id, type: type, name: name, created: created, deleted: deleted)
     }

@@ -138,11 +138,10 @@ extension Message {
             for _ in 0..<authorCount {
                 authors.append(Author(replica: try ReplicaID(reading: &reader), deviceName: try string()))
             }
-            // Checked last, so a frame refused for its id is otherwise well formed: the id
-            // names no document (`unknownDocument`, not fatal), see FrameCodec.
+            // Checked last: a frame refused for its id (`unknownDocument`, not fatal) is otherwise
+            // well formed, which FrameCodec checks.
             guard let id = DocumentID(canonical: idText) else {
-                guard reader.isAtEnd else { throw TandemCRDTError(.malformed, "changes payload has trailing bytes") }
-                throw TandemCRDTError(.notFound, "frame \(sequence) names document \"\(SyncError.quoted(idText))\", which is not a canonical (lowercase 8-4-4-4-12) UUID")
+                throw TandemCRDTError(.notFound, SyncError.nonCanonical(idText, namedBy: "frame \(sequence)"))
             }
             self = .changes(Changes(document: id, sequence: sequence, changeSet: changeSet, authors: authors))
         case .ack:
@@ -157,9 +156,8 @@ extension Message {
             guard detail.utf8.count <= 256 else { throw TandemCRDTError(.tooLarge, "presence detail too long") }
             var documentID: DocumentID?
             if !documentText.isEmpty {
-                guard reader.isAtEnd else { throw TandemCRDTError(.malformed, "presence payload has trailing bytes") }
                 guard let parsed = DocumentID(canonical: documentText) else {
-                    throw TandemCRDTError(.notFound, "presence names document \"\(SyncError.quoted(documentText))\", which is not a canonical (lowercase 8-4-4-4-12) UUID")
+                    throw TandemCRDTError(.notFound, SyncError.nonCanonical(documentText, namedBy: "presence"))
                 }
                 documentID = parsed
             }
@@ -180,13 +178,7 @@ extension Message {
             }
             self = .error(SyncError(code, message, document: document, sequence: sequence == 0 ? nil : sequence, equivocation: conflict))
         case .document:
-            do {
-                self = .document(try DocumentHeader(reading: &reader))
-            } catch where error.code == .notFound {
-                // Refused for its id only when the rest is well formed.
-                guard reader.isAtEnd else { throw TandemCRDTError(.malformed, "document payload has trailing bytes") }
-                throw error
-            }
+            self = .document(try DocumentHeader(reading: &reader))
         case .caughtUp:
             self = .caughtUp(try CaughtUp(reading: &reader))
         case .listDevices:

@@ -62,24 +62,22 @@ public struct SyncError: Error, Hashable, Sendable, CustomStringConvertible {
     /// At most 64 Unicode scalars and 256 UTF-8 bytes of `text`, for quoting what a peer sent
     /// in a message (a character may be kilobytes of combining marks).
     public static func quoted(_ text: String) -> String {
-        var clipped = String.UnicodeScalarView()
-        var bytes = 0
-        for scalar in text.unicodeScalars.prefix(64) {
-            bytes += String(scalar).utf8.count
-            if bytes > 256 { break }
-            clipped.append(scalar)
-        }
-        return String(clipped)
+        clipped(String(String.UnicodeScalarView(text.unicodeScalars.prefix(64))), toBytes: 256)
     }
 
-    /// `message` cut at a scalar boundary to fit the wire's string limit (what an `error` frame
+    /// The message for a document id that is not canonical, which `subject` names.
+    public static func nonCanonical(_ text: String, namedBy subject: String) -> String {
+        "\(subject) names document \"\(quoted(text))\", which is not a canonical (lowercase 8-4-4-4-12) UUID"
+    }
+
+    /// `message` cut at a scalar boundary to fit in `limit` UTF-8 bytes (what an `error` frame
     /// carries: a frame this side writes always decodes on the other).
     static func clipped(_ message: String, toBytes limit: Int) -> String {
         guard message.utf8.count > limit else { return message }
         var clipped = String.UnicodeScalarView()
         var bytes = 0
         for scalar in message.unicodeScalars {
-            bytes += String(scalar).utf8.count
+            bytes += UTF8.width(scalar)
             if bytes > limit { break }
             clipped.append(scalar)
         }

@@ -164,7 +164,7 @@ public enum WireFuzzHarness {
                 for text in subscribe.unknownDocuments {
                     // What TandemRelay's AccountStore reports for each.
                     let error = SyncError(.unknownDocument,
-                        "subscribe names document \"\(SyncError.quoted(text))\", which is not a canonical (lowercase 8-4-4-4-12) UUID")
+                        SyncError.nonCanonical(text, namedBy: "subscribe"))
                     sent(relay.report(error), &problems, "relay.report")
                 }
                 let entries = subscribe.documents.map { CaughtUp.Entry(document: $0.document, version: $0.version, deleted: false) }

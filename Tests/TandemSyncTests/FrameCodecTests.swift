@@ -161,4 +161,47 @@ import TandemCRDT
             }
         }
     }
+
+    /// A non-canonical id refuses the frame alone only when the rest is well formed.
+    @Test func aNonCanonicalIdIsUnknownDocumentUnlessThePayloadIsMalformedElsewhere() throws {
+        func frame(_ type: MessageType, _ payload: [UInt8]) -> [UInt8] {
+            var writer = ByteWriter()
+            writer.byte(FrameCodec.magic)
+            writer.byte(FrameCodec.protocolVersion)
+            writer.byte(type.rawValue)
+            writer.byte(0)
+            writer.uint32(UInt32(payload.count))
+            writer.uint32(UInt32(payload.count))
+            writer.uint32(BlobCodec.crc32(payload))
+            return writer.bytes + payload
+        }
+        let upper = "00000000-0000-4000-8000-00000000000A"
+        var changes = ByteWriter()
+        changes.string(upper)
+        changes.uvarint(5)
+        changes.uvarint(0)
+        changes.uvarint(0)
+        var header = ByteWriter()
+        header.string(upper)
+        header.string("project")
+        header.string("")
+        header.svarint(1)
+        header.byte(0)
+        var presence = ByteWriter()
+        ReplicaID(high: 1, low: 2).write(to: &presence)
+        presence.string("phone")
+        presence.byte(1)
+        presence.string(upper)
+        presence.string("")
+        for (type, payload) in [(MessageType.changes, changes.bytes), (.document, header.bytes), (.presence, presence.bytes)] {
+            do {
+                _ = try FrameCodec.decode(frame(type, payload))
+                Issue.record("\(type): decoded")
+            } catch {
+                #expect(error.code == .unknownDocument, "\(type): \(error)")
+                if type == .changes { #expect(error.sequence == 5) }
+            }
+            #expect(throws: SyncError(.malformedFrame, "\(type) payload has trailing bytes")) { try FrameCodec.decode(frame(type, payload + [0])) }
+        }
+    }
 }

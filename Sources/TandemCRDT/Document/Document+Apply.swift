@@ -72,7 +72,8 @@ extension Document {
         signed.insert(0)
         for source in signed.sorted() { keepSignatures(of: sources[source]) }
         report.duplicates = plan.duplicates.filter { $0.source == 0 }.count
-        var heads: [UInt32: Int]?
+        // Every waiting change not taken from the buffer is the incoming set's.
+        var incomingHeads: [UInt32: Int]?
         for waiting in plan.waiting {
             let source = sources[waiting.reference.source]
             if let taken = plan.fromPending[waiting.reference.source] {
@@ -86,8 +87,8 @@ extension Document {
             }
             let record = waiting.reference.record
             let link = source.links[record]
-            if heads == nil { heads = source.set.lastRecordOfEachAuthor }
-            let isHead = heads![source.set.records[record].replica] == record
+            if incomingHeads == nil { incomingHeads = source.set.lastRecordOfEachAuthor }
+            let isHead = incomingHeads![source.set.records[record].replica] == record
             let single = source.set.single(record, link: link, isHead: isHead)
             pending.insert(PendingBuffer.Entry(
                 intake: IntakeSet(set: single, digests: [source.digests[record]], links: [link]),

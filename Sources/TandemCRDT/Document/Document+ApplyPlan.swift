@@ -58,17 +58,14 @@ extension Document {
         /// Sources taken from the document's pending buffer: source index to its slot and entry
         /// (put back if the plan fails).
         var fromPending: [Int: (slot: Int, entry: PendingBuffer.Entry)] = [:]
-        /// Whether woken pending changes join the plan (not for a snapshot's own history).
-        let wakesPending: Bool
         private var waiters: [Int: MinHeap<Waiter>] = [:]
         private var waiterCount = 0
 
-        init(document: Document, sources: [IntakeSet], wakesPending: Bool = true) {
+        init(document: Document, sources: [IntakeSet]) {
             self.document = document
             self.intakes = []
             self.sources = []
             self.checked = []
-            self.wakesPending = wakesPending
             simulated = document.counts
             for source in sources { addSource(source) }
         }
@@ -106,7 +103,7 @@ extension Document {
                 for record in sources[source].records.indices { queue.append(Item(source: source, record: record, cursor: -1)) }
             }
             // Local edits advance the local replica outside any apply: wake what waited on them.
-            if wakesPending, Int(document.localReplica) < document.counts.count { wake(Int(document.localReplica), into: &queue) }
+            if Int(document.localReplica) < document.counts.count { wake(Int(document.localReplica), into: &queue) }
             var next = 0
             while next < queue.count {
                 let item = queue[next]
@@ -118,18 +115,17 @@ extension Document {
                     next = 0
                 }
             }
-            // What still waits; a change some other source made a duplicate of meanwhile is one.
+            // What still waits. A change whose ops another source brought meanwhile is looked at
+            // once more: a duplicate, or another version of those ops.
             for (author, heap) in waiters.sorted(by: { $0.key < $1.key }) {
                 var heap = heap
-                while let waiter = heap.popMinimum() {
+                for waiter in heap.popAll(while: { _ in true }) {
                     let item = waiter.item
-                    let set = sources[item.source]
-                    let record = set.records[item.record]
-                    let recordAuthor = Int(replicaMaps[item.source][Int(record.replica)])
-                    if record.endCounter <= simulated[recordAuthor],
-                        !checked[item.source] || matches(author: UInt32(recordAuthor), record: record, digest: intakes[item.source].digests[item.record])
-                    {
-                        duplicates.append(Reference(source: item.source, record: item.record))
+                    let record = sources[item.source].records[item.record]
+                    if record.endCounter <= simulated[Int(replicaMaps[item.source][Int(record.replica)])] {
+                        var none: [Item] = []
+                        evaluate(item, into: &none)
+                        if conflict != nil { return }
                         continue
                     }
                     waiting.append((Reference(source: item.source, record: item.record), replica(ofIndex: author), waiter.threshold, item.cursor))
@@ -204,15 +200,8 @@ extension Document {
         /// document's pending changes (which join the plan as sources).
         private mutating func wake(_ author: Int, into queue: inout [Item]) {
             let count = simulated[author]
-            if var heap = waiters[author], let first = heap.minimum, first.threshold <= count {
-                waiters[author] = nil
-                while let top = heap.minimum, top.threshold <= count {
-                    heap.popMinimum()
-                    queue.append(top.item)
-                }
-                if !heap.isEmpty { waiters[author] = heap }
-            }
-            guard wakesPending, document.pending.count > 0 else { return }
+            if let woken = waiters[author]?.popAll(while: { $0.threshold <= count }) { queue.append(contentsOf: woken.map(\.item)) }
+            guard document.pending.count > 0 else { return }
             for (slot, entry) in document.pending.take(waitingOn: replica(ofIndex: author), heldUpTo: count) {
                 let source = addSource(entry.intake)
                 fromPending[source] = (slot, entry)

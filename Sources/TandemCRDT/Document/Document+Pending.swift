@@ -43,27 +43,13 @@ struct PendingBuffer {
     /// Removes and returns the changes that waited for `replica`'s ops below `count` (now held).
     /// - Complexity: O(k log n) for the k changes returned.
     mutating func take(waitingOn replica: ReplicaID, heldUpTo count: UInt32) -> [(slot: Int, entry: Entry)] {
-        guard var heap = index[replica], let first = heap.minimum, first.threshold <= count else { return [] }
-        index[replica] = nil
-        var taken: [(slot: Int, entry: Entry)] = []
-        while let top = heap.minimum, top.threshold <= count {
-            heap.popMinimum()
-            if let entry = entries.removeValue(forKey: top.slot) { taken.append((top.slot, entry)) }
-        }
-        if !heap.isEmpty { index[replica] = heap }
-        return taken
-    }
-
-    /// Drops the entry in `slot` (it proved invalid).
-    mutating func remove(slot: Int) {
-        entries[slot] = nil
+        guard let keys = index[replica]?.popAll(while: { $0.threshold <= count }), !keys.isEmpty else { return [] }
+        if index[replica]!.isEmpty { index[replica] = nil }
+        return keys.compactMap { key in entries.removeValue(forKey: key.slot).map { (key.slot, $0) } }
     }
 
     /// Every waiting change, oldest first (for snapshots).
     var ordered: [Entry] { entries.keys.sorted().map { entries[$0]! } }
-
-    /// The replicas waited on.
-    var awaited: Set<ReplicaID> { Set(index.keys) }
 }
 
 /// A binary min-heap.
@@ -101,6 +87,14 @@ struct MinHeap<Element: Comparable> {
             parent = smallest
         }
         return top
+    }
+
+    /// Pops the elements that satisfy `condition`, smallest first, up to the first that does not
+    /// (`condition` must hold for a prefix of the order, such as "at most a bound").
+    mutating func popAll(while condition: (Element) -> Bool) -> [Element] {
+        var popped: [Element] = []
+        while let top = minimum, condition(top) { popped.append(popMinimum()!) }
+        return popped
     }
 }
 

@@ -96,6 +96,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -145,6 +146,7 @@ let package = Package(
             name: "TandemRelayTests",
             dependencies: [
                 "TandemRelay", "TandemClient", "TandemSync", "TandemStore", "TandemCRDT",
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

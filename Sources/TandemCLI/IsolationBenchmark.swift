@@ -1,5 +1,6 @@
 import TandemClient
 import TandemCRDT
+import TandemRelay
 import TandemStore
 
 /// The isolation half of `tandem relay soak`: edit-to-other-device latency on one account, quiet

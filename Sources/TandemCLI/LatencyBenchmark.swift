@@ -1,5 +1,6 @@
 import TandemClient
 import TandemCRDT
+import TandemRelay
 import TandemStore
 
 /// The latency half of `tandem relay soak`: one device edits, the other receives; the time from

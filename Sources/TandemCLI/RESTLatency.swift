@@ -1,4 +1,5 @@
 import TandemCRDT
+import TandemRelay
 import TandemStore
 
 /// The REST half of `tandem relay soak`: answer times of the `/api/projects` layer on a relay

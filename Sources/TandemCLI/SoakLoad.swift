@@ -2,6 +2,7 @@ import Glibc
 import Synchronization
 import TandemClient
 import TandemCRDT
+import TandemRelay
 import TandemStore
 
 /// The load half of `tandem relay soak`: many devices editing at once, then convergence.

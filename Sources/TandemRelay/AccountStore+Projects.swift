@@ -43,14 +43,14 @@ extension AccountStore {
     /// (tombstones included), or, without `after`, all live ones (and tombstones with
     /// `includeDeleted`).
     func projects(includeDeleted: Bool, after: Int64?) throws(StoreError) -> [ProjectView] {
-        try store.latestRevisions(after: after ?? 0)
+        try revisions.latest(after: after ?? 0)
             .filter { $0.type == Self.projectType && (includeDeleted || after != nil || $0.deleted == nil) }
             .map { ProjectView($0, data: nil) }
     }
 
     /// One project with its value, tombstoned ones too; nil when the account has none with that id.
     func project(_ id: DocumentID) throws(StoreError) -> ProjectView? {
-        guard let revision = try store.revision(of: id), revision.type == Self.projectType else { return nil }
+        guard let revision = try revisions.revision(of: id), revision.type == Self.projectType else { return nil }
         return ProjectView(revision, data: try store.json(id, allowDeleted: true))
     }
 
@@ -65,16 +65,17 @@ extension AccountStore {
         // A retried request (its answer lost on the way) finds the write it made and gets the
         // same answer, instead of making the same edits a second time.
         let request = "PUT \(base) \(name.utf8.count):\(name) \(data.serialized())"
-        guard let current = try store.revision(of: id) else {
+        guard let current = try revisions.revision(of: id) else {
             guard base == 0 else { return .notFound }
-            try store.batch { () throws(StoreError) in
-                store.tagRevision(of: id, request: request)
-                try store.createDocument(id: id, type: Self.projectType, name: name, json: data)
+            try revisions.tagging(id, request: request) { () throws(StoreError) in
+                try store.batch { () throws(StoreError) in
+                    try store.createDocument(id: id, type: Self.projectType, name: name, json: data)
+                }
             }
             return try published(id, before: nil, merged: false, answer: nil)
         }
         guard current.type == Self.projectType else { return .notFound }
-        if base < current.number, let previous = try store.revision(of: id, request: request), previous.number > base {
+        if base < current.number, let previous = try revisions.revision(of: id, request: request), previous.number > base {
             return .written(ProjectView(previous, data: nil), merged: previous.isWritersOwn)
         }
         if let expected, expected != current.number {
@@ -83,36 +84,37 @@ extension AccountStore {
         }
         let before = try header(id)
         if base == current.number {
-            try store.batch { () throws(StoreError) in
-                store.tagRevision(of: id, request: request)
-                try store.restore(id)
-                try store.rename(id, to: name)
-                _ = try store.put(id, json: data, message: "REST PUT (\(author))")
+            try revisions.tagging(id, request: request) { () throws(StoreError) in
+                try store.batch { () throws(StoreError) in
+                    try store.restore(id)
+                    try store.rename(id, to: name)
+                    _ = try store.put(id, json: data, message: "REST PUT (\(author))")
+                }
             }
             return try published(id, before: (before, current.version), merged: false, answer: nil)
         }
-        guard base > 0, base < current.number, let baseRevision = try store.revision(base, of: id) else {
+        guard base > 0, base < current.number, let baseRevision = try revisions.revision(base, of: id) else {
             return try conflict(id, code: "unknownBaseRevision",
                 message: "revision \(base) of this project is unknown here (never written, or pruned); take the server copy and retry")
         }
-        let write = try store.batch { () throws(StoreError) in
+        let (write, own) = try store.batch { () throws(StoreError) in
             try store.restore(id)
             // The name merges three ways too: the client's counts only when it changed it.
             if name != baseRevision.name { try store.rename(id, to: name) }
-            return try store.put(id, json: data, basedOn: baseRevision.version, authorName: author, message: "REST PUT (\(author)), merged",
-                request: request)
+            return try revisions.writeConcurrently(id, json: data, basedOn: baseRevision.version, authorName: author,
+                message: "REST PUT (\(author)), merged", request: request)
         }
         // The fork's replica is named after the token's device: devices learn the name with the delta.
         for replica in write.version.counts.keys where baseRevision.version[replica] == 0 { names[replica] = author }
         // The client holds its own value: answer with the revision of exactly that (or its base
         // when it changed nothing), older than the merge, so its next poll pulls the merge.
-        let answer = write.revision ?? baseRevision
+        let answer = own ?? baseRevision
         return try published(id, before: (before, current.version), merged: true, answer: answer)
     }
 
     /// `DELETE /api/projects/:id`: a tombstone (the value and history stay; a `PUT` restores).
     func deleteProject(_ id: DocumentID, expected: Int64?) throws(StoreError) -> ProjectWrite {
-        guard let current = try store.revision(of: id), current.type == Self.projectType else { return .notFound }
+        guard let current = try revisions.revision(of: id), current.type == Self.projectType else { return .notFound }
         if let expected, expected != current.number {
             return try conflict(id, code: "conflict",
                 message: "the project is at revision \(current.number), not \(expected); merge the server copy and retry")
@@ -131,7 +133,7 @@ extension AccountStore {
         let after = try header(id)
         if before?.header != after { announce(after, besides: nil) }
         publish(id, since: before?.version ?? VersionVector())
-        guard let latest = try store.revision(of: id) else {
+        guard let latest = try revisions.revision(of: id) else {
             throw StoreError(.corrupt, "a written project has no revision")
         }
         return .written(ProjectView(answer ?? latest, data: nil), merged: merged)

@@ -11,6 +11,8 @@ import TandemSync
 actor AccountStore {
     let account: String
     let store: Store
+    /// The REST layer's revisions, kept in the store's file.
+    let revisions: RevisionLog
     private let executor: StorageExecutor
     let metrics: RelayMetrics
     let logger: Logger
@@ -28,9 +30,7 @@ actor AccountStore {
     init(account: String, path: String, executor: StorageExecutor, metrics: RelayMetrics, logger: Logger, revisionsKept: Int) throws(StoreError) {
         self.account = account
         store = try Store.open(path: path, deviceName: "relay")
-        store.revisionLog = true
-        store.revisionsKept = revisionsKept
-        try store.recordMissingRevisions()
+        revisions = try RevisionLog(store: store, kept: revisionsKept)
         self.executor = executor
         self.metrics = metrics
         self.logger = logger

@@ -13,7 +13,7 @@ public final class Relay: Sendable {
     public let metrics = RelayMetrics()
     /// Where storage failures and dropped deliveries are logged.
     public let logger: Logger
-    let directory: DirectoryService
+    let directory: any DeviceDirectory
     let accounts: AccountRegistry
     let storage: StorageThreads
     private let nextConnectionID = Atomic<UInt64>(1)
@@ -26,7 +26,7 @@ public final class Relay: Sendable {
         self.configuration = configuration
         self.logger = logger
         storage = StorageThreads()
-        directory = try DirectoryService(dataDirectory: configuration.dataDirectory, loop: storage.directoryLoop)
+        directory = try SQLiteDeviceDirectory(dataDirectory: configuration.dataDirectory, loop: storage.directoryLoop)
         accounts = AccountRegistry(dataDirectory: configuration.dataDirectory, storage: storage, metrics: metrics, logger: logger,
             revisionsKept: configuration.revisionsKept)
     }

@@ -1,12 +1,12 @@
-import TandemCRDT
+package import TandemCRDT
 
 /// A document's row in the `documents` table.
-struct DocumentRow: Hashable {
-    var id: DocumentID
-    var type: String
-    var name: String
-    var created: Int64
-    var deleted: Int64?
+package struct DocumentRow: Hashable {
+    package var id: DocumentID
+    package var type: String
+    package var name: String
+    package var created: Int64
+    package var deleted: Int64?
 }
 
 /// A document in memory with what the store knows about its rows: the last change row it

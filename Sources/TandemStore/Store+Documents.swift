@@ -25,7 +25,7 @@ extension Store {
                 try database.run("INSERT INTO documents (id, type, name, created, deleted) VALUES (?1, ?2, ?3, ?4, NULL)",
                     [.text(id.uuidString), .text(type), .text(name), .integer(row.created)])
             }
-            noteRevision(id)
+            noteChanged(id)
             let document = newDocument()
             let entry = LoadedDocument(document: document, row: row)
             cache.insert(entry)
@@ -90,7 +90,7 @@ extension Store {
             try sqlite { () throws(DatabaseError) in
                 try database.run("UPDATE documents SET deleted = ?1 WHERE id = ?2", [.integer(clock()), .text(id.uuidString)])
             }
-            noteRevision(id)
+            noteChanged(id)
         }
         cache.remove(id)
     }
@@ -115,5 +115,46 @@ extension Store {
         guard case .object = json else {
             throw StoreError(.invalidJSON, "a document's JSON must be an object ({…}) at the top level")
         }
+    }
+
+    /// Renames a document (its header; devices learn it from the relay).
+    /// - Throws: `.notFound`; `.invalidArgument` for a name over 1,024 characters.
+    public func rename(_ id: DocumentID, to name: String) throws(StoreError) {
+        guard name.unicodeScalars.count <= 1_024 else {
+            throw StoreError(.invalidArgument, "a document name has at most 1,024 characters")
+        }
+        try write { () throws(StoreError) in
+            let row = try existingRow(id, allowDeleted: true)
+            guard row.name != name else { return }
+            try sqlite { () throws(DatabaseError) in
+                try database.run("UPDATE documents SET name = ?1 WHERE id = ?2", [.text(name), .text(id.uuidString)])
+            }
+            noteChanged(id)
+        }
+    }
+
+    /// Lifts a document's tombstone. The restore time is kept: a tombstone made earlier (by a
+    /// device that was offline) no longer deletes it.
+    /// - Returns: whether it was deleted.
+    /// - Throws: `.notFound`.
+    @discardableResult
+    public func restore(_ id: DocumentID) throws(StoreError) -> Bool {
+        try write { () throws(StoreError) in
+            let row = try existingRow(id, allowDeleted: true)
+            guard row.deleted != nil else { return false }
+            try sqlite { () throws(DatabaseError) in
+                try database.run("UPDATE documents SET deleted = NULL, restored = ?1 WHERE id = ?2", [.integer(clock()), .text(id.uuidString)])
+            }
+            cache.remove(id)
+            noteChanged(id)
+            return true
+        }
+    }
+
+    /// When the document's tombstone was last lifted, or nil.
+    func restoredTime(of id: DocumentID) throws(StoreError) -> Int64? {
+        try sqlite { () throws(DatabaseError) in
+            try database.firstRow("SELECT restored FROM documents WHERE id = ?1", [.text(id.uuidString)]) { $0.optionalInt64(0) }
+        } ?? nil
     }
 }

@@ -1,4 +1,4 @@
-import TandemCRDT
+package import TandemCRDT
 
 extension Store {
     /// A new, empty document edited by this device (or, read-only by convention, by `replica`).
@@ -17,7 +17,7 @@ extension Store {
     }
 
     /// The `documents` row of `id`, or nil.
-    func documentRow(_ id: DocumentID) throws(StoreError) -> DocumentRow? {
+    package func documentRow(_ id: DocumentID) throws(StoreError) -> DocumentRow? {
         try sqlite { () throws(DatabaseError) in
             try database.firstRow("SELECT type, name, created, deleted FROM documents WHERE id = ?1", [.text(id.uuidString)]) {
                 DocumentRow(id: id, type: $0.text(0), name: $0.text(1), created: $0.int64(2), deleted: $0.optionalInt64(3))
@@ -26,7 +26,7 @@ extension Store {
     }
 
     /// The `documents` row of `id`; throws `.notFound`, and `.deleted` unless `allowDeleted`.
-    func existingRow(_ id: DocumentID, allowDeleted: Bool = false) throws(StoreError) -> DocumentRow {
+    package func existingRow(_ id: DocumentID, allowDeleted: Bool = false) throws(StoreError) -> DocumentRow {
         guard let row = try documentRow(id) else {
             throw StoreError(.notFound, "no document with that id in this store; `tandem doc list` shows the ids")
         }

@@ -41,7 +41,7 @@ extension Store {
                 try sqlite { () throws(DatabaseError) in
                     try database.run("UPDATE documents SET deleted = ?1 WHERE id = ?2", [.integer(deleted), .text(row.id.uuidString)])
                 }
-                noteRevision(row.id)
+                noteChanged(row.id)
             }
         } else {
             try sqlite { () throws(DatabaseError) in
@@ -49,7 +49,7 @@ extension Store {
                     [.text(row.id.uuidString), .text(row.type), .text(row.name), .integer(row.created), .optionalInteger(row.deleted)])
             }
             report.documentsCreated += 1
-            noteRevision(row.id)
+            noteChanged(row.id)
         }
         let entry = try loaded(row.id, allowDeleted: true)
         // Ops both hold under the same ids must be the same ops, even where neither has more.

@@ -37,7 +37,7 @@ extension Store {
             saved.append(SavedChange(document: entry.id, replica: replica, counters: start..<end, time: time))
         }
         if !saved.isEmpty {
-            noteRevision(entry.id)
+            noteChanged(entry.id)
             try compactIfNeeded(entry)
         }
         return saved

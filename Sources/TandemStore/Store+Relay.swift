@@ -41,7 +41,7 @@ extension Store {
                             [.text(name), .optionalInteger(deleted), .text(id.uuidString)])
                     }
                     cache.remove(id)
-                    noteRevision(id)
+                    noteChanged(id)
                     return false
                 }
                 // The earliest tombstone wins; a restore made after a tombstone outlives it.
@@ -57,7 +57,7 @@ extension Store {
                     try database.run("UPDATE documents SET deleted = ?1 WHERE id = ?2", [.integer(deleted), .text(id.uuidString)])
                 }
                 cache.remove(id)
-                noteRevision(id)
+                noteChanged(id)
                 return false
             }
             try insertType(documentType, replacing: false)
@@ -65,7 +65,7 @@ extension Store {
                 try database.run("INSERT INTO documents (id, type, name, created, deleted) VALUES (?1, ?2, ?3, ?4, ?5)",
                     [.text(id.uuidString), .text(type), .text(name), .integer(created), .optionalInteger(deleted)])
             }
-            noteRevision(id)
+            noteChanged(id)
             return true
         }
     }

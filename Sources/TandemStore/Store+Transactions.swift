@@ -22,7 +22,7 @@ extension Store {
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction and commits; returns only after the
     /// commit succeeded. On any failure everything rolls back, and cached documents (which may
     /// hold the rolled-back edits) are dropped. Inside ``batch(_:)`` it runs in a savepoint.
-    func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    package func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         guard !readOnly else { throw StoreError(.io, "this store was opened for reading only") }
         if batchDepth > 0 { return try savepoint(body) }
         precondition(!database.isInTransaction, "Store writes do not nest")
@@ -30,21 +30,28 @@ extension Store {
     }
 
     /// One write transaction, `BEGIN IMMEDIATE` to `COMMIT`, that starts with no per-transaction
-    /// state and records its revisions just before it commits.
+    /// state and calls ``willCommit`` just before it commits.
     private func committing<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try transaction(.immediate) { () throws(StoreError) in
             transactionReplicaNames.removeAll()
-            revisedDocuments.removeAll()
-            revisionRequests.removeAll()
+            changedDocuments = ([], [])
             let result = try body()
-            try recordRevisions()
+            let changed = changedDocuments.order
+            changedDocuments = ([], [])
+            if let willCommit, !changed.isEmpty { try willCommit(changed) }
             return result
         }
     }
 
+    /// Notes that the open transaction changed document `id` (for ``willCommit``).
+    func noteChanged(_ id: DocumentID) {
+        guard changedDocuments.set.insert(id).inserted else { return }
+        changedDocuments.order.append(id)
+    }
+
     private func savepoint<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try sqlite { () throws(DatabaseError) in try database.run("SAVEPOINT write") }
-        let revised = (revisedDocuments, revisionRequests)
+        let changed = changedDocuments
         do throws(StoreError) {
             let result = try body()
             try sqlite { () throws(DatabaseError) in try database.run("RELEASE write") }
@@ -54,14 +61,14 @@ extension Store {
             _ = try? database.run("RELEASE write")
             cache.removeAll()
             transactionReplicaNames.removeAll()
-            (revisedDocuments, revisionRequests) = revised
+            changedDocuments = changed
             throw error
         }
     }
 
     /// Runs `body` in a read transaction (one consistent view of the file while other
     /// processes write), or inside the transaction already open.
-    func read<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    package func read<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         if database.isInTransaction { return try body() }
         return try transaction(.deferred, body)
     }

@@ -23,25 +23,24 @@ public final class Store {
     public var compaction = CompactionPolicy()
     /// The wall clock, in milliseconds since 1970 (the engine reads none; tests may fix it).
     public var clock: () -> Int64 = SystemServices.now
-    /// Whether every accepted write to a document takes the next number of the store's revision
-    /// log (``revision(of:)``): on in the relay's account stores, whose REST layer serves
-    /// revisions; off on devices.
-    public var revisionLog = false
-    /// How many revisions the log keeps per document; older ones are pruned (a REST write based
-    /// on one is refused as unknown).
-    public var revisionsKept = 10_000
+    /// Called inside every write transaction, just before it commits, with the documents it
+    /// changed (their changes, name or tombstone), in the order they were first changed. What it
+    /// writes commits with them; when it throws, the whole transaction rolls back. The relay's
+    /// revision log hangs here; the store itself knows nothing of it.
+    package var willCommit: ((_ changed: [DocumentID]) throws(StoreError) -> Void)?
 
-    let database: Database
+    /// The SQLite connection: for a layer above that keeps tables of its own in the same file
+    /// and transaction (the relay's revision log).
+    package let database: Database
     let readOnly: Bool
     var cache = DocumentCache()
     /// Whether a ``batch(_:)`` transaction is open (writes then use savepoints).
     var batchDepth = 0
     /// Device names of replicas read in the current write transaction.
     var transactionReplicaNames: [ReplicaID: String] = [:]
-    /// Documents written in the open transaction, in order: each takes one revision at commit.
-    var revisedDocuments: [DocumentID] = []
-    /// Request digests to record with the revisions of this transaction (``tagRevision(of:request:)``).
-    var revisionRequests: [DocumentID: String] = [:]
+    /// Documents changed in the open write transaction, in order (for ``willCommit``), and as a
+    /// set (a group commit may change thousands).
+    var changedDocuments: (order: [DocumentID], set: Set<DocumentID>) = ([], [])
 
     private init(path: String, database: Database, identity: (Device, SigningKey), readOnly: Bool) {
         self.path = path

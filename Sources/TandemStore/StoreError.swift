@@ -106,7 +106,7 @@ extension StoreError {
 }
 
 /// Runs SQLite calls, turning their failure into a ``StoreError``.
-func sqlite<T>(_ body: () throws(DatabaseError) -> T) throws(StoreError) -> T {
+package func sqlite<T>(_ body: () throws(DatabaseError) -> T) throws(StoreError) -> T {
     do {
         return try body()
     } catch {

@@ -62,4 +62,19 @@ import TandemCRDT
         ])
         #expect(throws: StoreError.self) { try VersionCoding.decodeVersion([1, 5, 0]) }
     }
+
+    @Test func aStoreOfAnOlderFormatIsRefusedWithAClearErrorAndLeftUntouched() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("old.tandem")
+        do {
+            let store = try Store.open(path: path)
+            _ = try store.createDocument(name: "One", json: ["caption": "first"])
+        }
+        // Schema 2, as a store written before change identity (format 1 blobs) looks.
+        try StoreInspection(path: path).run("PRAGMA user_version = 2")
+        let error = try #require(throws: StoreError.self) { try Store.open(path: path) }
+        #expect(error.code == .unsupportedVersion)
+        #expect(error.message.contains("older Tandem"), "\(error.message)")
+        #expect(try StoreInspection(path: path).integer("PRAGMA user_version") == 2, "the file is not touched")
+    }
 }

@@ -1,6 +1,6 @@
 /// Bytes as lowercase hexadecimal, two digits a byte (tokens, request digests).
-enum Hex {
-    static func lowercase(_ bytes: [UInt8]) -> String {
+package enum Hex {
+    package static func lowercase(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(bytes.count * 2)

@@ -1,21 +1,21 @@
-import TandemCRDT
+package import TandemCRDT
 
 /// The store's own small encodings for version vectors and dependency lists (SQLite columns
 /// and the export manifest), which the engine does not define. Layout in `Specs/storage.md`:
 /// a format byte (1), a LEB128 count, then per entry 16 bytes of replica id (big-endian high
 /// then low half) and a LEB128 counter; entries sorted by replica, then counter.
-enum VersionCoding {
-    static let format: UInt8 = 1
+package enum VersionCoding {
+    package static let format: UInt8 = 1
 
-    static func encode(_ version: VersionVector) -> [UInt8] {
+    package static func encode(_ version: VersionVector) -> [UInt8] {
         encode(entries: version.counts.map { ($0.key, $0.value) })
     }
 
-    static func encode(_ dependencies: [OpID]) -> [UInt8] {
+    package static func encode(_ dependencies: [OpID]) -> [UInt8] {
         encode(entries: dependencies.map { ($0.replica, $0.counter) })
     }
 
-    static func decodeVersion(_ bytes: [UInt8]) throws(StoreError) -> VersionVector {
+    package static func decodeVersion(_ bytes: [UInt8]) throws(StoreError) -> VersionVector {
         var counts: [ReplicaID: UInt32] = [:]
         for (replica, count) in try decode(bytes) {
             guard counts[replica] == nil, count > 0 else { throw malformed }
@@ -24,7 +24,7 @@ enum VersionCoding {
         return VersionVector(counts)
     }
 
-    static func decodeDependencies(_ bytes: [UInt8]) throws(StoreError) -> [OpID] {
+    package static func decodeDependencies(_ bytes: [UInt8]) throws(StoreError) -> [OpID] {
         try decode(bytes).map { OpID(replica: $0.0, counter: $0.1) }
     }
 

@@ -5,13 +5,13 @@ import CSQLite
 /// Not thread-safe and not `Sendable`: the connection is opened in SQLite's multi-thread mode
 /// (no per-call mutex) because Swift's isolation already keeps it to one task at a time.
 /// Statements used on hot paths are prepared once and cached.
-final class Database {
-    let handle: OpaquePointer
+package final class Database {
+    package let handle: OpaquePointer
     /// Prepared statements by SQL text; finalized before the connection closes.
     private var statements: [String: Statement] = [:]
 
     /// Opens (and with `create`, creates) the database file at `path`.
-    init(path: String, readOnly: Bool = false, create: Bool = true, busyTimeoutMilliseconds: Int32 = 10_000)
+    package init(path: String, readOnly: Bool = false, create: Bool = true, busyTimeoutMilliseconds: Int32 = 10_000)
         throws(DatabaseError)
     {
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
@@ -36,7 +36,7 @@ final class Database {
     }
 
     /// Runs one or more statements that take no arguments (schema scripts, pragmas).
-    func execute(_ sql: String) throws(DatabaseError) {
+    package func execute(_ sql: String) throws(DatabaseError) {
         var message: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
         guard code == SQLITE_OK else {
@@ -47,7 +47,7 @@ final class Database {
     }
 
     /// The cached prepared statement for `sql`, preparing it on first use.
-    func statement(_ sql: String) throws(DatabaseError) -> Statement {
+    package func statement(_ sql: String) throws(DatabaseError) -> Statement {
         if let statement = statements[sql] { return statement }
         let statement = try Statement(connection: handle, sql: sql)
         statements[sql] = statement
@@ -55,14 +55,14 @@ final class Database {
     }
 
     /// Runs `sql` with `values`, ignoring any rows.
-    func run(_ sql: String, _ values: [DatabaseValue] = []) throws(DatabaseError) {
+    package func run(_ sql: String, _ values: [DatabaseValue] = []) throws(DatabaseError) {
         try statement(sql).execute(values)
     }
 
     /// Every row of `sql`, each turned into a value by `row` while the statement sits on it.
     /// Rows are collected before anything that could throw looks at them, so decoding errors
     /// never leave a statement half-stepped.
-    func rows<Row>(_ sql: String, _ values: [DatabaseValue] = [], _ row: (Statement) -> Row) throws(DatabaseError) -> [Row] {
+    package func rows<Row>(_ sql: String, _ values: [DatabaseValue] = [], _ row: (Statement) -> Row) throws(DatabaseError) -> [Row] {
         let statement = try statement(sql)
         try statement.bind(values)
         defer { statement.reset() }
@@ -72,7 +72,7 @@ final class Database {
     }
 
     /// The first row of `sql`, or nil.
-    func firstRow<Row>(_ sql: String, _ values: [DatabaseValue] = [], _ row: (Statement) -> Row) throws(DatabaseError) -> Row? {
+    package func firstRow<Row>(_ sql: String, _ values: [DatabaseValue] = [], _ row: (Statement) -> Row) throws(DatabaseError) -> Row? {
         let statement = try statement(sql)
         try statement.bind(values)
         defer { statement.reset() }
@@ -80,23 +80,23 @@ final class Database {
     }
 
     /// The rowid of the last row inserted on this connection.
-    var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    package var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// Rows changed by the last INSERT, UPDATE or DELETE.
-    var changedRowCount: Int { Int(sqlite3_changes64(handle)) }
+    package var changedRowCount: Int { Int(sqlite3_changes64(handle)) }
 
     /// Whether a transaction is open on this connection.
-    var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    package var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// Reads a pragma's single text value.
-    func pragma(_ name: String) throws(DatabaseError) -> String? {
+    package func pragma(_ name: String) throws(DatabaseError) -> String? {
         try firstRow("PRAGMA \(name)") { $0.optionalText(0) } ?? nil
     }
 }
 
 extension Database {
     /// How a transaction takes its locks.
-    enum TransactionKind: String {
+    package enum TransactionKind: String {
         /// Reads see one consistent state; no lock is taken until the first read.
         case deferred = "BEGIN DEFERRED"
         /// Takes the write lock at once (waiting up to the busy timeout), so a writer never
@@ -104,19 +104,19 @@ extension Database {
         case immediate = "BEGIN IMMEDIATE"
     }
 
-    func begin(_ kind: TransactionKind) throws(DatabaseError) {
+    package func begin(_ kind: TransactionKind) throws(DatabaseError) {
         try run(kind.rawValue)
     }
 
     /// Commits; on failure SQLite may keep the transaction open, so the caller rolls back.
-    func commit() throws(DatabaseError) {
+    package func commit() throws(DatabaseError) {
         try run("COMMIT")
     }
 
     /// Rolls back if a transaction is open. Errors are ignored: SQLite rolls back on its own
     /// when a rollback cannot run (for example after an I/O error), and there is nothing more a
     /// caller could do.
-    func rollback() {
+    package func rollback() {
         guard isInTransaction else { return }
         _ = try? run("ROLLBACK")
     }

@@ -1,5 +1,5 @@
 /// A value bound to a statement parameter.
-enum DatabaseValue {
+package enum DatabaseValue {
     case null
     case integer(Int64)
     case real(Double)
@@ -8,18 +8,18 @@ enum DatabaseValue {
 }
 
 extension DatabaseValue: ExpressibleByIntegerLiteral, ExpressibleByStringLiteral, ExpressibleByNilLiteral {
-    init(integerLiteral value: Int64) { self = .integer(value) }
-    init(stringLiteral value: String) { self = .text(value) }
-    init(nilLiteral: ()) { self = .null }
+    package init(integerLiteral value: Int64) { self = .integer(value) }
+    package init(stringLiteral value: String) { self = .text(value) }
+    package init(nilLiteral: ()) { self = .null }
 }
 
 extension DatabaseValue {
     /// An integer column value from any fixed-width integer.
-    static func int<T: BinaryInteger>(_ value: T) -> DatabaseValue { .integer(Int64(value)) }
+    package static func int<T: BinaryInteger>(_ value: T) -> DatabaseValue { .integer(Int64(value)) }
 
     /// NULL for nil, text otherwise.
-    static func optionalText(_ value: String?) -> DatabaseValue { value.map(DatabaseValue.text) ?? .null }
+    package static func optionalText(_ value: String?) -> DatabaseValue { value.map(DatabaseValue.text) ?? .null }
 
     /// NULL for nil, an integer otherwise.
-    static func optionalInteger(_ value: Int64?) -> DatabaseValue { value.map(DatabaseValue.integer) ?? .null }
+    package static func optionalInteger(_ value: Int64?) -> DatabaseValue { value.map(DatabaseValue.integer) ?? .null }
 }

@@ -5,12 +5,12 @@ import CSQLite
 ///
 /// Use through ``Database``: ``bind(_:)`` then ``step()`` until it returns false; column reads
 /// are valid only while the statement sits on a row.
-final class Statement {
-    let handle: OpaquePointer
+package final class Statement {
+    package let handle: OpaquePointer
     /// The SQL, for error messages (our SQL, never user data).
-    let sql: String
+    package let sql: String
 
-    init(connection: OpaquePointer, sql: String) throws(DatabaseError) {
+    package init(connection: OpaquePointer, sql: String) throws(DatabaseError) {
         var statement: OpaquePointer?
         let code = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard code == SQLITE_OK, let statement else {
@@ -31,7 +31,7 @@ final class Statement {
     }
 
     /// Resets the statement and binds `values` to its parameters `?1 … ?n`.
-    func bind(_ values: [DatabaseValue]) throws(DatabaseError) {
+    package func bind(_ values: [DatabaseValue]) throws(DatabaseError) {
         sqlite3_reset(handle)
         try check(sqlite3_clear_bindings(handle))
         guard Int(sqlite3_bind_parameter_count(handle)) == values.count else {
@@ -68,7 +68,7 @@ final class Statement {
     }
 
     /// Advances to the next row: true on a row, false when done.
-    func step() throws(DatabaseError) -> Bool {
+    package func step() throws(DatabaseError) -> Bool {
         switch sqlite3_step(handle) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
@@ -80,47 +80,47 @@ final class Statement {
     }
 
     /// Runs the statement to completion with `values`, ignoring rows.
-    func execute(_ values: [DatabaseValue] = []) throws(DatabaseError) {
+    package func execute(_ values: [DatabaseValue] = []) throws(DatabaseError) {
         try bind(values)
         while try step() {}
         sqlite3_reset(handle)
     }
 
     /// Releases the read cursor early (a reset statement holds no lock).
-    func reset() {
+    package func reset() {
         sqlite3_reset(handle)
     }
 
-    func isNull(_ column: Int32) -> Bool {
+    package func isNull(_ column: Int32) -> Bool {
         sqlite3_column_type(handle, column) == SQLITE_NULL
     }
 
-    func int64(_ column: Int32) -> Int64 {
+    package func int64(_ column: Int32) -> Int64 {
         sqlite3_column_int64(handle, column)
     }
 
-    func optionalInt64(_ column: Int32) -> Int64? {
+    package func optionalInt64(_ column: Int32) -> Int64? {
         isNull(column) ? nil : int64(column)
     }
 
-    func text(_ column: Int32) -> String {
+    package func text(_ column: Int32) -> String {
         guard let pointer = sqlite3_column_text(handle, column) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
-    func optionalText(_ column: Int32) -> String? {
+    package func optionalText(_ column: Int32) -> String? {
         isNull(column) ? nil : text(column)
     }
 
-    func blob(_ column: Int32) -> [UInt8] {
+    package func blob(_ column: Int32) -> [UInt8] {
         // sqlite3_column_blob first, then the byte count, as SQLite's docs require.
         guard let pointer = sqlite3_column_blob(handle, column) else { return [] }
         let count = Int(sqlite3_column_bytes(handle, column))
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
 
-    func optionalBlob(_ column: Int32) -> [UInt8]? {
+    package func optionalBlob(_ column: Int32) -> [UInt8]? {
         isNull(column) ? nil : blob(column)
     }
 }

@@ -5,7 +5,7 @@
 /// opening a new store at once migrate it exactly once.
 enum Migrations {
     /// Every migration's script, in order; index `i` yields schema version `i + 1`.
-    static let scripts: [String] = [Schema.version1, Schema.version2, Schema.version3]
+    static let scripts: [String] = [Schema.version1, Schema.version2, Schema.version3, Schema.version4]
 
     /// The first schema whose blobs this build reads: stores of earlier schemas hold changes of
     /// format 1, without digests or signatures, and cannot be upgraded in place.
@@ -28,6 +28,7 @@ enum Migrations {
             if found > 0 && found < firstReadableVersion { throw older(found) }
             for index in found..<currentVersion {
                 try sqlite { () throws(DatabaseError) in try database.execute(scripts[index]) }
+                if index + 1 == 4 { try dropUnusedRevisionLog(database) }
             }
             try sqlite { () throws(DatabaseError) in try database.execute("PRAGMA user_version = \(currentVersion)") }
         }
@@ -40,6 +41,15 @@ enum Migrations {
         if found > 0 && found < firstReadableVersion { throw older(found) }
         guard found == currentVersion else {
             throw StoreError(.unsupportedVersion, "the other store uses an older schema (\(found)); open it once with this tandem (for example `tandem doc list --store FILE`) to upgrade it, then retry")
+        }
+    }
+
+    /// Part of version 4: drops the `revisions` table schema 2 made, unless it holds rows (a
+    /// relay's account store, whose relay adopts the table; `Specs/storage.md` §4.7).
+    private static func dropUnusedRevisionLog(_ database: Database) throws(StoreError) {
+        try sqlite { () throws(DatabaseError) in
+            let rows = try database.firstRow("SELECT count(*) FROM (SELECT 1 FROM revisions LIMIT 1)") { $0.int64(0) } ?? 0
+            if rows == 0 { try database.execute("DROP TABLE revisions") }
         }
     }
 

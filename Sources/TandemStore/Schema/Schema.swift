@@ -86,9 +86,8 @@ enum Schema {
         CREATE INDEX outbox_by_document ON outbox (document, seq);
         """
 
-    /// Version 2: the revision log (one store-wide sequence numbering every accepted write to a
-    /// document, kept where ``Store/revisionLog`` is on: the relay's account stores) and the
-    /// time a tombstone was last lifted.
+    /// Version 2: the revision log (then kept by the store for the relay's account stores; since
+    /// version 4 the relay owns it) and the time a tombstone was last lifted.
     static let version2 = """
         CREATE TABLE revisions (
             revision INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -118,5 +117,12 @@ enum Schema {
             retired INTEGER,
             reason  TEXT
         ) WITHOUT ROWID;
+        """
+
+    /// Version 4: the revision log leaves the store. `documents.revision` goes; the `revisions`
+    /// table goes too when it is empty, which it is everywhere but in a relay's account store
+    /// (`Migrations.dropUnusedRevisionLog`), where the relay keeps it as its own table.
+    static let version4 = """
+        ALTER TABLE documents DROP COLUMN revision;
         """
 }

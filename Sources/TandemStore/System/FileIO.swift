@@ -7,14 +7,14 @@ import Darwin
 #endif
 
 /// Whole-file reads and crash-safe whole-file writes with libc.
-enum FileIO {
+package enum FileIO {
     /// Whether a file (or directory) exists at `path`.
-    static func exists(_ path: String) -> Bool {
+    package static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
 
     /// Reads all of `path`.
-    static func read(_ path: String) throws(StoreError) -> [UInt8] {
+    package static func read(_ path: String) throws(StoreError) -> [UInt8] {
         guard let file = fopen(path, "rb") else { throw failure("cannot open the file", errno) }
         defer { fclose(file) }
         var bytes: [UInt8] = []
@@ -31,7 +31,7 @@ enum FileIO {
 
     /// Writes `bytes` to `path` so that a crash leaves either the old file or the complete new
     /// one: a temporary file beside it, flushed to disk, then renamed over it.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws(StoreError) {
+    package static func writeAtomically(_ bytes: [UInt8], to path: String) throws(StoreError) {
         let temporary = path + ".tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw failure("cannot create the file", errno) }
@@ -64,7 +64,7 @@ enum FileIO {
     }
 
     /// Creates `path` and its missing parents as directories.
-    static func createDirectories(_ path: String) throws(StoreError) {
+    package static func createDirectories(_ path: String) throws(StoreError) {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += component

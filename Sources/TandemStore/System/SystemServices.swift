@@ -8,16 +8,16 @@ import Darwin
 
 /// The few operating-system facts the store needs (a clock, the host name), read through libc
 /// so the module stays free of Foundation.
-enum SystemServices {
+package enum SystemServices {
     /// Wall-clock time in milliseconds since 1970.
-    static func now() -> Int64 {
+    package static func now() -> Int64 {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         return Int64(time.tv_sec) * 1_000 + Int64(time.tv_nsec) / 1_000_000
     }
 
     /// The machine's host name, or "this device" when it has none.
-    static func hostName() -> String {
+    package static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "this device" }
         let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -25,7 +25,7 @@ enum SystemServices {
     }
 
     /// `strerror` text for an errno value.
-    static func reason(_ code: Int32) -> String {
+    package static func reason(_ code: Int32) -> String {
         String(cString: strerror(code))
     }
 }

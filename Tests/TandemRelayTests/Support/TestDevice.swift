@@ -1,6 +1,7 @@
 import Glibc
 import TandemClient
 import TandemCRDT
+import TandemRelay
 import TandemStore
 import TandemSync
 

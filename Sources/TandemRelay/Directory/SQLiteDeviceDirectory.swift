@@ -2,9 +2,9 @@ import NIOCore
 import TandemCRDT
 import TandemStore
 
-/// The relay database (accounts, devices, hashed tokens) confined to one actor, which runs on a
-/// storage thread because every call is a blocking SQLite query.
-actor DirectoryService {
+/// The SQLite device directory: ``RelayDirectory`` (`relay.sqlite`) confined to one actor, which
+/// runs on a storage thread because every call is a blocking SQLite query.
+actor SQLiteDeviceDirectory: DeviceDirectory {
     private let directory: RelayDirectory
     private let loop: any EventLoop
 

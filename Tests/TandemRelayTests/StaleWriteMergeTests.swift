@@ -1,7 +1,8 @@
 import PropertyBased
 import Testing
 import TandemCRDT
-@testable import TandemStore
+import TandemStore
+@testable import TandemRelay
 
 /// Property: legacy clients that write whole JSON values from whatever revision they last
 /// pulled (the REST contract), interleaved with direct edits, in random order, lose nothing.
@@ -29,11 +30,11 @@ import TandemCRDT
 
     static func simulate(seed: UInt64) throws {
         var random = SplitMix64(seed: seed)
-        let directory = try TemporaryDirectory()
+        let directory = TestDirectory()
         let store = try Store.open(path: directory.file("relay.tandem"), deviceName: "relay")
-        store.revisionLog = true
+        let log = try RevisionLog(store: store, kept: 10_000)
         let id = try store.createDocument(json: ["caption": "start"])
-        let first = try #require(try store.revision(of: id))
+        let first = try #require(try log.revision(of: id))
         var clients = (0..<Int.random(in: 2...4, using: &random)).map {
             Client(key: "k\($0)", base: first, value: ["caption": "start"])
         }
@@ -43,7 +44,7 @@ import TandemCRDT
             switch Int.random(in: 0..<10, using: &random) {
             case 0..<3:
                 // Pull, as a client does when the server's revision is above its own.
-                let latest = try #require(try store.revision(of: id))
+                let latest = try #require(try log.revision(of: id))
                 clients[index].base = latest
                 clients[index].value = try store.json(id)
             default:
@@ -65,13 +66,13 @@ import TandemCRDT
                 members[client.key] = .int(client.lastWritten)
                 client.value = .object(members)
                 words.append(word.trimmingPrefix(" "))
-                let latest = try #require(try store.revision(of: id))
+                let latest = try #require(try log.revision(of: id))
                 if latest.number == client.base.number {
                     try store.put(id, json: client.value)
-                    client.base = try #require(try store.revision(of: id))
+                    client.base = try #require(try log.revision(of: id))
                 } else {
-                    let write = try store.put(id, json: client.value, basedOn: client.base.version, authorName: "web")
-                    client.base = try #require(write.revision)
+                    let (write, own) = try log.writeConcurrently(id, json: client.value, basedOn: client.base.version, authorName: "web")
+                    client.base = try #require(own)
                     #expect(try store.checkout(id, at: write.version).toJSON() == client.value)
                 }
                 clients[index] = client

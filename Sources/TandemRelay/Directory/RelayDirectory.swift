@@ -1,3 +1,5 @@
+import Crypto
+public import TandemStore
 
 /// The relay's own database: accounts and their devices, each device one bearer token stored as
 /// its SHA-256 (a leaked database opens no session). One SQLite file beside the account stores;
@@ -119,7 +121,7 @@ public final class RelayDirectory {
         return others
     }
 
-    static func hash(_ token: String) -> [UInt8] { SHA256.hash(Array(token.utf8)) }
+    static func hash(_ token: String) -> [UInt8] { Array(SHA256.hash(data: Array(token.utf8))) }
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction.
     func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {

@@ -1,3 +1,5 @@
+public import TandemStore
+
 extension RelayDirectory {
     /// The relay database's file in a data folder.
     public static func databasePath(dataDirectory: String) -> String {

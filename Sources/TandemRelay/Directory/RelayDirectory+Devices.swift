@@ -1,4 +1,5 @@
 public import TandemCRDT
+public import TandemStore
 
 extension RelayDirectory {
     /// The account's valid devices, oldest first.

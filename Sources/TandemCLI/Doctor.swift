@@ -22,11 +22,11 @@ struct Doctor: AsyncParsableCommand {
     func run() async throws {
         let store = try options.open()
         let (own, documents, outbox) = try CommandFailure.context { () throws(StoreError) in
-            (try store.ownReplicas(), try store.list(includeDeleted: true), try store.outbox())
+            (try store.sync.ownReplicas(), try store.list(includeDeleted: true), try store.sync.outbox())
         }
         var rows: [(DocumentInfo, [ChainHead])] = []
         for info in documents {
-            let heads = try CommandFailure.context { () throws(StoreError) in try store.chainHeads(of: info.id) }
+            let heads = try CommandFailure.context { () throws(StoreError) in try store.sync.chainHeads(of: info.id) }
             rows.append((info, heads))
         }
         let ownIDs = Set(own.map(\.replica))

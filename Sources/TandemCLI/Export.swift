@@ -18,7 +18,7 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         let store = try options.open()
-        let report = try CommandFailure.context("export to \(out)") { () throws(StoreError) in try store.export(to: out) }
+        let report = try CommandFailure.context("export to \(out)") { () throws(StoreError) in try store.archive.export(to: out) }
         print("exported \(report.documents) documents (\(report.bytes) bytes) to \(out)")
     }
 }

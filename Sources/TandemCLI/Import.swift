@@ -19,7 +19,7 @@ struct Import: AsyncParsableCommand {
     func run() async throws {
         let store = try options.open(create: true)
         let report = try CommandFailure.context("import of \(archive)") { () throws(StoreError) in
-            try store.importArchive(from: archive)
+            try store.archive.importArchive(from: archive)
         }
         print("imported \(report.changes) changes (\(report.operations) ops): \(report.documentsCreated) new documents, \(report.documentsUpdated) updated")
     }

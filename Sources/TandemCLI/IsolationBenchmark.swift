@@ -46,7 +46,7 @@ struct IsolationBenchmark {
                     }
                     sets.append(writer.changes(since: base.version))
                 }
-                try store.apply(sets, to: id)
+                try store.sync.apply(sets, to: id)
             }
         }
         print("isolation: neighbour holds \(documents) documents of \(prepends) concurrent prepends each (built in \(format(ContinuousClock.now - build)))")

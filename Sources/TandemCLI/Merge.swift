@@ -18,7 +18,7 @@ struct Merge: AsyncParsableCommand {
 
     func run() async throws {
         let store = try options.open()
-        let report = try CommandFailure.context("merge from \(from)") { () throws(StoreError) in try store.merge(from: from) }
+        let report = try CommandFailure.context("merge from \(from)") { () throws(StoreError) in try store.archive.merge(from: from) }
         print("merged \(report.changes) changes (\(report.operations) ops): \(report.documentsCreated) new documents, \(report.documentsUpdated) updated")
     }
 }

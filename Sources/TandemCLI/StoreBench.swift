@@ -69,7 +69,7 @@ struct StoreBench: AsyncParsableCommand {
         do { sets = try incomingChanges(changes) } catch { throw StoreError(.invalidArgument, "\(error)") }
         let (merged, mergedPath) = try temporaryStore("merged")
         let mergedID = try merged.createDocument()
-        let asOneSet = try timed { () throws(StoreError) in _ = try merged.apply(sets, to: mergedID) }
+        let asOneSet = try timed { () throws(StoreError) in _ = try merged.sync.apply(sets, to: mergedID) }
         try report("apply \(changes) changes as one batch (one row per author)", milliseconds: asOneSet, count: changes, store: merged)
         remove(mergedPath)
 
@@ -77,7 +77,7 @@ struct StoreBench: AsyncParsableCommand {
         let batchID = try batch.createDocument()
         let oneTransaction = try timed { () throws(StoreError) in
             try batch.batch { () throws(StoreError) in
-                for set in sets { _ = try batch.apply([set], to: batchID) }
+                for set in sets { _ = try batch.sync.apply([set], to: batchID) }
             }
         }
         try report("apply \(changes) changes one by one, one transaction", milliseconds: oneTransaction, count: changes, store: batch)
@@ -89,14 +89,14 @@ struct StoreBench: AsyncParsableCommand {
         let (single, singlePath) = try temporaryStore("single")
         let singleID = try single.createDocument()
         let perTransaction = try timed { () throws(StoreError) in
-            for set in sets.prefix(count) { _ = try single.apply([set], to: singleID) }
+            for set in sets.prefix(count) { _ = try single.sync.apply([set], to: singleID) }
         }
         try report("apply \(count) changes, one transaction each (fsync per commit)", milliseconds: perTransaction, count: count, store: single)
         remove(singlePath)
     }
 
     private func report(_ title: String, milliseconds: Double, count: Int, store: Store) throws(StoreError) {
-        let statistics = try store.storageStatistics()
+        let statistics = try store.maintenance.storageStatistics()
         print("\(title): \(format(milliseconds)) ms (\(format(milliseconds * 1_000 / Double(count))) µs/change)")
         print("  on disk: \(statistics.fileBytes) B file; \(statistics.changeRows) change rows holding \(statistics.changeBytes) B of blobs; \(statistics.snapshots) snapshots, \(statistics.snapshotBytes) B")
     }
@@ -129,9 +129,9 @@ struct StoreBench: AsyncParsableCommand {
         let (store, path) = try temporaryStore("trace")
         let (id, statistics) = try CommandFailure.context { () throws(StoreError) in
             let id = try store.createDocument()
-            try store.apply([log], to: id)
-            try store.compact(id)
-            return (id, try store.storageStatistics())
+            try store.sync.apply([log], to: id)
+            try store.maintenance.compact(id)
+            return (id, try store.maintenance.storageStatistics())
         }
         let snapshot = document.encodeSnapshot()
         let open = try Stopwatch.median(runs: runs, prepare: {}) { _ in

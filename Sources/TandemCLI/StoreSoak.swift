@@ -34,7 +34,7 @@ struct StoreSoak: AsyncParsableCommand {
     func run() async throws {
         let id = try documentID(document)
         let store = try options.open()
-        store.compaction = CompactionPolicy(maximumTailChanges: snapshotEvery, minimumTailBytes: 0, foldAfterRows: max(2, snapshotEvery / 2))
+        store.maintenance.compaction = CompactionPolicy(maximumTailChanges: snapshotEvery, minimumTailBytes: 0, foldAfterRows: max(2, snapshotEvery / 2))
         let seed = self.seed ?? UInt64.random(in: 1...UInt64.max)
         CommandFailure.writeError("store-soak seed \(seed)\n")
         var random = SoakRandom(seed: seed)

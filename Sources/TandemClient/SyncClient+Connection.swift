@@ -107,7 +107,7 @@ extension SyncClient {
 
     private func linkOpened(_ outbound: AsyncStream<Link.Outbound>.Continuation, closeWhenSynced: Bool) {
         let hello = Hello(device: store.device.id, deviceName: store.device.name, token: configuration.token, key: store.publicKey,
-            proof: store.sign(Hello.proofMessage(token: configuration.token)))
+            proof: store.sync.sign(Hello.proofMessage(token: configuration.token)))
         link = Link(session: ClientSession(hello: hello, maximumFrameBytes: configuration.maximumFrameBytes), outbound: outbound,
             maximumFrameBytes: configuration.maximumFrameBytes, closeWhenSynced: closeWhenSynced)
         status = .syncing

@@ -7,8 +7,8 @@ extension SyncClient {
     func pushAll() {
         guard let link, link.isOpen, link.caughtUp, link.pausedUntil == nil else { return }
         do {
-            let queued = Set(try store.documentsWithUnacknowledgedChanges())
-            for record in try store.versions() {
+            let queued = Set(try store.sync.documentsWithUnacknowledgedChanges())
+            for record in try store.sync.versions() {
                 push(record.id, local: record.version, deleted: record.deleted, queued: queued.contains(record.id))
             }
         } catch {
@@ -21,9 +21,9 @@ extension SyncClient {
     func pushLocalChanges() {
         guard let link, link.isOpen, link.caughtUp, link.pausedUntil == nil else { return }
         do {
-            for document in try store.documentsWithUnacknowledgedChanges() { push(document) }
+            for document in try store.sync.documentsWithUnacknowledgedChanges() { push(document) }
             // A deletion is no change, so it is not in the outbox: look for new tombstones.
-            for document in try store.deletedDocuments() where !(self.link?.relayDeleted.contains(document) ?? true) { push(document) }
+            for document in try store.sync.deletedDocuments() where !(self.link?.relayDeleted.contains(document) ?? true) { push(document) }
         } catch {
             storeFailed(error)
         }
@@ -55,7 +55,7 @@ extension SyncClient {
             let confirmed = current.relayVersions[document] ?? VersionVector()
             if confirmed.includes(local) {
                 // The relay holds it all already (an ack lost with an old connection).
-                if queued { try store.acknowledge(document, version: confirmed) }
+                if queued { try store.sync.acknowledge(document, version: confirmed) }
                 return
             }
             var expected = confirmed
@@ -83,7 +83,7 @@ extension SyncClient {
         var seen = Set<ReplicaID>()
         var authors: [Author] = []
         for change in changes.changes where seen.insert(change.replica).inserted {
-            if names[change.replica] == nil { names = try store.deviceNames() }
+            if names[change.replica] == nil { names = try store.sync.deviceNames() }
             if let name = names[change.replica] { authors.append(Author(replica: change.replica, deviceName: name)) }
         }
         return authors

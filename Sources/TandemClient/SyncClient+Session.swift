@@ -96,7 +96,7 @@ extension SyncClient {
     /// Subscribes to every document of the account, telling the relay what this device holds.
     func subscribeAll() {
         do {
-            let held = try store.versions().map { DocumentVersion(document: $0.id, version: $0.version) }
+            let held = try store.sync.versions().map { DocumentVersion(document: $0.id, version: $0.version) }
             link?.caughtUp = false
             session { $0.subscribe(held, allDocuments: true) }
         } catch {
@@ -122,7 +122,7 @@ extension SyncClient {
             return
         }
         do {
-            let result = try store.apply(frames.map(\.changes), to: document, authors: suggested)
+            let result = try store.sync.apply(frames.map(\.changes), to: document, authors: suggested)
             for frame in frames {
                 learn(frame.changes.version, of: document)
                 session { $0.committed(document: document, sequence: frame.sequence, version: result.version) }
@@ -153,7 +153,7 @@ extension SyncClient {
         }
         var own = false
         do throws(StoreError) {
-            if let equivocation { own = try store.isOwn(equivocation.replica) }
+            if let equivocation { own = try store.sync.isOwn(equivocation.replica) }
         } catch {
             storeFailed(error)
             return
@@ -174,7 +174,7 @@ extension SyncClient {
     private func recover(document: DocumentID, _ frames: [RemoteChanges], authors: [ReplicaID: String]) {
         guard let full = frames.last(where: { $0.changes.isFromTheStart }) else { return }
         do {
-            let report = try store.recover(document, relayHistory: full.changes, authors: authors)
+            let report = try store.sync.recover(document, relayHistory: full.changes, authors: authors)
             recoveries.append(report)
             link?.recovering.remove(document)
             let version = try store.version(document)
@@ -195,7 +195,7 @@ extension SyncClient {
 
     private func receiveHeader(_ header: DocumentHeader) {
         do {
-            try store.receiveDocument(id: header.document, type: header.type, name: header.name, created: header.created,
+            try store.sync.receiveDocument(id: header.document, type: header.type, name: header.name, created: header.created,
                 deleted: header.deleted, fromAuthority: true)
             link?.relayDocuments.insert(header.document)
             if header.deleted != nil { link?.relayDeleted.insert(header.document) } else { link?.relayDeleted.remove(header.document) }
@@ -212,7 +212,7 @@ extension SyncClient {
             if entry.deleted { link!.relayDeleted.insert(entry.document) }
             // Ops both hold at the same count are never sent either way: compare their digests.
             do {
-                if try store.exists(entry.document), let found = try store.equivocation(of: entry.document, against: entry.heads) {
+                if try store.sync.exists(entry.document), let found = try store.sync.equivocation(of: entry.document, against: entry.heads) {
                     conflict(in: entry.document, found, message: "the relay holds other changes under the ids \(found)")
                 }
             } catch {
@@ -232,7 +232,7 @@ extension SyncClient {
         learn(ack.version, of: ack.document)
         acknowledged[ack.document] = (acknowledged[ack.document] ?? VersionVector()).merged(with: ack.version)
         do {
-            try store.acknowledge(ack.document, version: ack.version)
+            try store.sync.acknowledge(ack.document, version: ack.version)
         } catch {
             storeFailed(error)
         }
@@ -281,7 +281,7 @@ extension SyncClient {
             // new replica and connect again; conflicts on the old one are recovered as they come.
             rotatedForMismatch = true
             do {
-                let replica = try store.rotateIdentity(reason: "the relay bound it to another device (this store is a copy)")
+                let replica = try store.sync.rotateIdentity(reason: "the relay bound it to another device (this store is a copy)")
                 lastFailure = "this store is a copy of another device's; it now edits as replica \(replica)"
                 fatal = nil
                 status = .error(lastFailure!)
@@ -309,7 +309,7 @@ extension SyncClient {
     /// Decides between syncing and synced; a one-shot sync closes once synced.
     func updateStatus() {
         guard fatal == nil, let link, link.isOpen else { return }
-        guard link.caughtUp, link.inFlight.isEmpty, link.pausedUntil == nil, (try? store.outbox().isEmpty) == true else {
+        guard link.caughtUp, link.inFlight.isEmpty, link.pausedUntil == nil, (try? store.sync.outbox().isEmpty) == true else {
             if case .error = status { return }
             status = .syncing
             return

@@ -61,7 +61,7 @@ public actor SyncClient {
         self.configuration = configuration
         self.loop = loop ?? ClientThreads.group.next()
         store = try Store.open(path: storePath, deviceName: deviceName)
-        names = try store.deviceNames()
+        names = try store.sync.deviceNames()
     }
 
     /// This device (its replica id and name).
@@ -73,7 +73,7 @@ public actor SyncClient {
     public func withStore<T: Sendable>(_ body: @Sendable (Store) throws(StoreError) -> T) throws(StoreError) -> T {
         let result = try body(store)
         if link == nil {
-            if status == .synced, (try? store.outbox().isEmpty) == false { status = .savedLocally }
+            if status == .synced, (try? store.sync.outbox().isEmpty) == false { status = .savedLocally }
         } else {
             pushLocalChanges()
         }

@@ -64,7 +64,7 @@ extension AccountStore {
         for author in request.authors where author.deviceName.unicodeScalars.count <= 64 { suggested[author.replica] = author.deviceName }
         do {
             let before = try store.version(request.document)
-            let result = try store.apply([request.changes], to: request.document, authors: suggested)
+            let result = try store.sync.apply([request.changes], to: request.document, authors: suggested)
             for (replica, name) in suggested where names[replica] == nil { names[replica] = name }
             request.connection.follow(request.document)
             var delta: (bytes: [UInt8], authors: [Author])?
@@ -144,7 +144,7 @@ extension AccountStore {
             do {
                 version = try store.version(info.id)
                 delta = try store.changes(of: info.id, since: requested[info.id] ?? VersionVector())
-                heads = try store.chainHeads(of: info.id)
+                heads = try store.sync.chainHeads(of: info.id)
             } catch {
                 // Left out of caughtUp, and said so: the device must not take it for a document
                 // the relay lacks.

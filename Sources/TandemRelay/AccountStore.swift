@@ -34,7 +34,7 @@ actor AccountStore {
         self.executor = executor
         self.metrics = metrics
         self.logger = logger
-        names = try store.deviceNames()
+        names = try store.sync.deviceNames()
     }
 
     /// Attaches an authenticated session, unless the account has `limit` sessions already.
@@ -104,7 +104,7 @@ actor AccountStore {
     func receiveDocument(_ header: DocumentHeader, from connection: RelayConnection) {
         do {
             let before = try? store.info(header.document)
-            try store.receiveDocument(id: header.document, type: header.type, name: header.name, created: header.created,
+            try store.sync.receiveDocument(id: header.document, type: header.type, name: header.name, created: header.created,
                 deleted: header.deleted)
             connection.follow(header.document)
             let after = try store.info(header.document)

@@ -211,7 +211,7 @@ extension RelayProcessTests {
             let stolenName = RawSyncClient(relayURL: relay.url)
             let phoneStore = try Store.open(path: phone.store)
             stolenName.send(.hello(Hello(device: phoneReplica, deviceName: "fake", token: devices[1].token, key: phoneStore.publicKey,
-                proof: phoneStore.sign(Hello.proofMessage(token: devices[1].token)))))
+                proof: phoneStore.sync.sign(Hello.proofMessage(token: devices[1].token)))))
             guard case .error(let bound)? = try await stolenName.receive() else {
                 Issue.record("a replica bound to another device was welcomed")
                 return

@@ -63,7 +63,7 @@ import TandemStore
         try remote.apply(try store.changes(of: id, since: VersionVector()))
         try remote.update(from: ["caption": "Hi there!", "status": "done"])
         remote.commit(time: 5)
-        try store.apply([remote.changes(since: try store.version(id))], to: id, authors: [remote.replica: "tablet"])
+        try store.sync.apply([remote.changes(since: try store.version(id))], to: id, authors: [remote.replica: "tablet"])
         let applied = try #require(try log.revision(of: id))
         #expect(applied.number == restored.number + 1)
         #expect(applied.version == (try store.version(id)))
@@ -170,13 +170,13 @@ import TandemStore
         clock.now = 20_000
         try store.restore(id)
         // A device that was offline since before the restore sends its old tombstone.
-        try store.receiveDocument(id: id, type: "project", name: "Doc", created: 1, deleted: 15_000)
+        try store.sync.receiveDocument(id: id, type: "project", name: "Doc", created: 1, deleted: 15_000)
         #expect(try store.info(id).deleted == nil)
         // A delete made after the restore still deletes.
-        try store.receiveDocument(id: id, type: "project", name: "Doc", created: 1, deleted: 30_000)
+        try store.sync.receiveDocument(id: id, type: "project", name: "Doc", created: 1, deleted: 30_000)
         #expect(try store.info(id).deleted == 30_000)
         // The relay's header is the document's: a device takes its name and tombstone state.
-        try store.receiveDocument(id: id, type: "project", name: "From relay", created: 1, deleted: nil, fromAuthority: true)
+        try store.sync.receiveDocument(id: id, type: "project", name: "From relay", created: 1, deleted: nil, fromAuthority: true)
         #expect(try store.info(id).deleted == nil)
         #expect(try store.info(id).name == "From relay")
         // Text is stored by length: a NUL inside a name is kept.

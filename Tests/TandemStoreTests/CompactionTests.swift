@@ -9,7 +9,7 @@ import TandemCRDT
         let directory = try TemporaryDirectory()
         let path = directory.file("store.sqlite")
         let store = try Store.open(path: path, deviceName: "laptop")
-        store.compaction = CompactionPolicy(maximumTailChanges: 10, minimumTailBytes: 1 << 20)
+        store.maintenance.compaction = CompactionPolicy(maximumTailChanges: 10, minimumTailBytes: 1 << 20)
         var time: Int64 = 1_800_000_000_000
         store.clock = { time }
         let id = try store.createDocument(json: ["text": ""])
@@ -33,7 +33,7 @@ import TandemCRDT
             #expect(try store.checkout(id, at: version).toJSON() == json)
         }
         // Nothing was acknowledged, so every local change is still queued for sync.
-        let queued = try store.outbox().reduce(0) { $0 + $1.counters.count }
+        let queued = try store.sync.outbox().reduce(0) { $0 + $1.counters.count }
         #expect(queued == (try store.version(id)).operationCount)
         let reopened = try Store.open(path: path, create: false)
         #expect(try reopened.json(id) == (try store.json(id)))
@@ -43,7 +43,7 @@ import TandemCRDT
         let directory = try TemporaryDirectory()
         let path = directory.file("store.sqlite")
         let store = try Store.open(path: path)
-        store.compaction = CompactionPolicy(maximumTailChanges: 10_000, minimumTailBytes: 1 << 30, foldAfterRows: 4)
+        store.maintenance.compaction = CompactionPolicy(maximumTailChanges: 10_000, minimumTailBytes: 1 << 30, foldAfterRows: 4)
         let id = try store.createDocument(json: ["text": "", "n": 0])
         var saved = 1
         for index in 0..<41 {
@@ -68,7 +68,7 @@ import TandemCRDT
         let directory = try TemporaryDirectory()
         let path = directory.file("store.sqlite")
         let store = try Store.open(path: path)
-        store.compaction = CompactionPolicy(maximumTailChanges: 8, minimumTailBytes: 1 << 20)
+        store.maintenance.compaction = CompactionPolicy(maximumTailChanges: 8, minimumTailBytes: 1 << 20)
         let id = try store.createDocument(json: ["text": ""])
         for index in 0..<50 { try store.insertText("x", at: index, path: ["text"], in: id) }
         let inspection = try StoreInspection(path: path)

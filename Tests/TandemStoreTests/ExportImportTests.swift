@@ -8,14 +8,14 @@ import TandemCRDT
     /// from another device, a custom type, a deleted document, an empty one, a long history.
     private func populatedStore(in directory: TemporaryDirectory) throws -> Store {
         let store = try Store.open(path: directory.file("source.sqlite"), deviceName: "laptop")
-        store.compaction = CompactionPolicy(maximumTailChanges: 20, minimumTailBytes: 256)
+        store.maintenance.compaction = CompactionPolicy(maximumTailChanges: 20, minimumTailBytes: 256)
         try store.declare(DocumentType(name: "note", schema: DocumentSchema(textFields: ["body"]))!)
         let project = try store.createDocument(name: "Trip", json: ["caption": "Sunset", "tags": ["a", "b"], "n": 2.5])
         for index in 0..<50 { try store.insertText("\(index % 10)", at: index % 7, path: ["caption"], in: project) }
         let other = try Store.open(path: directory.file("phone.sqlite"), deviceName: "phone")
-        try other.merge(from: store.path)
+        try other.archive.merge(from: store.path)
         try other.put(project, json: ["caption": "Phone edit", "tags": ["b"], "n": 3, "extra": ["deep": [1, 2]]])
-        try store.merge(from: other.path)
+        try store.archive.merge(from: other.path)
         try store.createDocument(type: "note", name: "Note", json: ["body": "éàü 🎉 text", "title": "t"])
         let gone = try store.createDocument(json: ["n": 1])
         try store.delete(gone)
@@ -27,11 +27,11 @@ import TandemCRDT
         let directory = try TemporaryDirectory()
         let source = try populatedStore(in: directory)
         let archive = directory.file("export.tar.gz")
-        let exported = try source.export(to: archive)
+        let exported = try source.archive.export(to: archive)
         #expect(exported.documents == 4)
 
         let target = try Store.open(path: directory.file("target.sqlite"), deviceName: "new machine")
-        let report = try target.importArchive(from: archive)
+        let report = try target.archive.importArchive(from: archive)
         #expect(report.documentsCreated == 4)
         #expect(try target.documentTypes() == (try source.documentTypes()))
         let sourceInfos = try source.list(includeDeleted: true)
@@ -50,7 +50,7 @@ import TandemCRDT
             }
         }
         // Importing again adds nothing: documents merge, and all their changes are known.
-        let again = try target.importArchive(from: archive)
+        let again = try target.archive.importArchive(from: archive)
         #expect(again.changes == 0 && again.documentsCreated == 0)
     }
 
@@ -58,7 +58,7 @@ import TandemCRDT
         let directory = try TemporaryDirectory()
         let source = try populatedStore(in: directory)
         let archive = directory.file("export.tar.gz")
-        try source.export(to: archive)
+        try source.archive.export(to: archive)
         let bytes = try FileIO.read(archive)
         let targetPath = directory.file("target.sqlite")
         let target = try Store.open(path: targetPath)
@@ -80,7 +80,7 @@ import TandemCRDT
         for (index, candidate) in damaged.enumerated() {
             let path = directory.file("damaged-\(index).tar.gz")
             try FileIO.writeAtomically(candidate, to: path)
-            let error = try #require(throws: StoreError.self, "damaged archive \(index)") { try target.importArchive(from: path) }
+            let error = try #require(throws: StoreError.self, "damaged archive \(index)") { try target.archive.importArchive(from: path) }
             #expect(error.code == .invalidArchive, "damaged archive \(index): \(error)")
         }
         #expect(try StoreInspection(path: targetPath).dump() == before)
@@ -90,7 +90,7 @@ import TandemCRDT
         let directory = try TemporaryDirectory()
         let source = try populatedStore(in: directory)
         let archive = directory.file("export.tar.gz")
-        try source.export(to: archive)
+        try source.archive.export(to: archive)
         let entries = try TarReader.entries(Gzip.decompress(FileIO.read(archive)))
         let target = try Store.open(path: directory.file("target.sqlite"))
         let before = try StoreInspection(path: target.path).dump()
@@ -106,7 +106,7 @@ import TandemCRDT
         }
         func expectRefused(_ what: Comment, _ change: (inout [TarReader.Entry]) -> Void) throws {
             let path = try repacked(change)
-            let error = try #require(throws: StoreError.self, what) { try target.importArchive(from: path) }
+            let error = try #require(throws: StoreError.self, what) { try target.archive.importArchive(from: path) }
             #expect(error.code == .invalidArchive, what)
         }
         // A faithful repack imports: the checks below fail for their own reason only.

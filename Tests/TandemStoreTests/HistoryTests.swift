@@ -13,12 +13,12 @@ import TandemCRDT
         laptop.clock = { time }
         phone.clock = { time }
         let id = try laptop.createDocument(json: ["status": "draft", "caption": "Hi"])
-        try phone.merge(from: laptop.path)
+        try phone.archive.merge(from: laptop.path)
         time += 60_000
         try phone.insertText(" there", at: 2, path: ["caption"], in: id)
         time += 60_000
         try laptop.put(id, json: ["status": "approved", "caption": "Hi"], message: "approved")
-        try laptop.merge(from: phone.path)
+        try laptop.archive.merge(from: phone.path)
 
         let history = try laptop.history(id)
         #expect(history.map(\.deviceName).sorted() == ["iPhone 2", "laptop", "laptop"])
@@ -62,15 +62,15 @@ import TandemCRDT
         let store = try Store.open(path: directory.file("store.sqlite"))
         let id = try store.createDocument(json: ["n": 1])
         try store.put(id, json: ["n": 2])
-        #expect(try store.outbox().count == 2)
+        #expect(try store.sync.outbox().count == 2)
         let acknowledged = try store.version(id)
         try store.put(id, json: ["n": 3])
-        try store.acknowledge(id, version: acknowledged)
-        let remaining = try store.outbox()
+        try store.sync.acknowledge(id, version: acknowledged)
+        let remaining = try store.sync.outbox()
         #expect(remaining.count == 1)
         #expect(remaining.first?.counters.upperBound == (try store.version(id))[store.device.id])
-        try store.setSyncState([1, 2, 3], peer: "relay.example")
-        #expect(try store.syncState(peer: "relay.example") == [1, 2, 3])
-        #expect(try store.syncState(peer: "elsewhere") == nil)
+        try store.sync.setSyncState([1, 2, 3], peer: "relay.example")
+        #expect(try store.sync.syncState(peer: "relay.example") == [1, 2, 3])
+        #expect(try store.sync.syncState(peer: "elsewhere") == nil)
     }
 }

@@ -10,7 +10,7 @@ import TandemCRDT
         let phone = try Store.open(path: directory.file("phone.sqlite"), deviceName: "iPhone")
         let laptop = try Store.open(path: directory.file("laptop.sqlite"), deviceName: "MacBook")
         let shared = try phone.createDocument(json: ["status": "draft", "caption": "Sunset", "tags": ["travel"]])
-        let first = try laptop.merge(from: phone.path)
+        let first = try laptop.archive.merge(from: phone.path)
         #expect(first.documentsCreated == 1)
         #expect(try laptop.json(shared) == (try phone.json(shared)))
 
@@ -19,8 +19,8 @@ import TandemCRDT
         for index in 0..<40 { try laptop.insertText("!", at: index % 3, path: ["caption"], in: shared) }
         let onlyLaptop = try laptop.createDocument(type: "caption", name: "only here", json: ["text": "hello"])
 
-        try phone.merge(from: laptop.path)
-        try laptop.merge(from: phone.path)
+        try phone.archive.merge(from: laptop.path)
+        try laptop.archive.merge(from: phone.path)
         for id in [shared, onlyLaptop] {
             #expect(try phone.json(id) == (try laptop.json(id)))
             #expect(try phone.version(id) == (try laptop.version(id)))
@@ -30,7 +30,7 @@ import TandemCRDT
         #expect(try phone.info(onlyLaptop).type == "caption")
         #expect(Set(try phone.history(shared).map(\.deviceName)) == ["iPhone", "MacBook"])
 
-        let again = try phone.merge(from: laptop.path)
+        let again = try phone.archive.merge(from: laptop.path)
         #expect(again.changes == 0 && again.documentsCreated == 0)
     }
 
@@ -39,9 +39,9 @@ import TandemCRDT
         let first = try Store.open(path: directory.file("a.sqlite"))
         let second = try Store.open(path: directory.file("b.sqlite"))
         let id = try first.createDocument(json: ["n": 1])
-        try second.merge(from: first.path)
+        try second.archive.merge(from: first.path)
         try first.delete(id)
-        try second.merge(from: first.path)
+        try second.archive.merge(from: first.path)
         #expect(try second.list().isEmpty)
         #expect(try second.info(id).deleted != nil)
     }
@@ -51,10 +51,10 @@ import TandemCRDT
         let path = directory.file("a.sqlite")
         let store = try Store.open(path: path)
         try store.createDocument(json: ["n": 1])
-        _ = try store.storageStatistics()
+        _ = try store.maintenance.storageStatistics()
         let copy = directory.file("copy.sqlite")
         try StoreInspection(path: path).run("VACUUM INTO '\(copy)'")
-        let error = try #require(throws: StoreError.self) { try store.merge(from: copy) }
+        let error = try #require(throws: StoreError.self) { try store.archive.merge(from: copy) }
         #expect(error.code == .sameDevice)
     }
 
@@ -74,12 +74,12 @@ import TandemCRDT
             versions.append(remote.version)
         }
         // The last delta first: it waits for the others and is not saved yet.
-        let early = try store.apply([deltas[4]], to: id, authors: [remote.replica: "tablet"])
+        let early = try store.sync.apply([deltas[4]], to: id, authors: [remote.replica: "tablet"])
         #expect(early.pending == 1 && early.saved.isEmpty && early.version == VersionVector())
-        let rest = try store.apply(Array(deltas[0..<4]), to: id, authors: [remote.replica: "tablet"])
+        let rest = try store.sync.apply(Array(deltas[0..<4]), to: id, authors: [remote.replica: "tablet"])
         #expect(rest.version == (try store.version(id)))
         #expect(rest.version == versions[3])
-        try store.apply([deltas[4]], to: id)
+        try store.sync.apply([deltas[4]], to: id)
         #expect(try store.json(id) == remote.toJSON())
         #expect(try store.history(id).allSatisfy { $0.deviceName == "tablet" })
     }

@@ -1,36 +1,8 @@
 import TandemCRDT
 
+/// What merges, imports and exports share: taking another copy's documents and replicas in, and
+/// checking an archive before anything of it is used.
 extension Store {
-    /// Brings into this store every change of the store at `otherPath` that this one lacks,
-    /// document by document, as ChangeSet deltas (the path the relay uses): the other side's
-    /// document computes the delta against this side's version vector, the delta crosses as
-    /// encoded bytes, and this side applies and saves it. New documents, their types, device
-    /// names and tombstones come along. One transaction; the other file is only read.
-    ///
-    /// - Throws: `.sameDevice` when both stores share a device identity (a copied file);
-    ///   `.cannotOpen`, `.unsupportedVersion`, `.corrupt`.
-    @discardableResult
-    public func merge(from otherPath: String) throws(StoreError) -> MergeReport {
-        let other = try Store.openForReading(path: otherPath)
-        guard other.device.id != device.id else {
-            throw StoreError(.sameDevice, "both stores have the same device identity (one file was copied from the other); move documents between them with export and import instead")
-        }
-        return try write { () throws(StoreError) in
-            try other.read { () throws(StoreError) in
-                for type in try other.documentTypes() { try insertType(type, replacing: false) }
-                let replicas = try other.replicas()
-                try recordReplicas(replicas, authoritative: other.device)
-                let authors = Dictionary(uniqueKeysWithValues: replicas.map { ($0.id, $0.deviceName) })
-                var report = MergeReport()
-                for row in try other.documentRows() {
-                    let incoming = try other.load(row, replica: .random()).document
-                    try absorb(row, from: incoming, authors: authors, into: &report)
-                }
-                return report
-            }
-        }
-    }
-
     /// Merges one incoming document (metadata and changes) into this store. Call inside a
     /// write transaction.
     func absorb(_ row: DocumentRow, from incoming: Document, authors: [ReplicaID: String], into report: inout MergeReport) throws(StoreError) {
@@ -126,5 +98,63 @@ extension Store {
                     [.text(source.id.description), .text(source.name), .integer(clock())])
             }
         }
+    }
+
+    /// Decodes and checks an archive completely, returning its manifest and each document
+    /// rebuilt from its history; nothing is written.
+    static func verifiedArchive(_ bytes: [UInt8]) throws(StoreError) -> (Manifest, [Document]) {
+        func invalid(_ what: String) -> StoreError {
+            StoreError(.invalidArchive, "the archive is not a valid export: \(what); export it again from the source store")
+        }
+        var files: [String: [UInt8]] = [:]
+        for entry in try TarReader.entries(Gzip.decompress(bytes)) {
+            guard files.updateValue(entry.contents, forKey: entry.name) == nil else { throw invalid("it holds a file twice") }
+        }
+        guard let manifestBytes = files.removeValue(forKey: "manifest.json") else { throw invalid("manifest.json is missing") }
+        let manifestJSON: JSONValue
+        do {
+            manifestJSON = try JSONValue(parsing: manifestBytes)
+        } catch {
+            throw invalid("manifest.json is not valid JSON (\(error.code.rawValue))")
+        }
+        let manifest = try Manifest(json: manifestJSON)
+        let typeNames = Set(manifest.types.map(\.name))
+        var seen: Set<DocumentID> = []
+        var documents: [Document] = []
+        for entry in manifest.documents {
+            guard seen.insert(entry.row.id).inserted else { throw invalid("a document is listed twice") }
+            guard typeNames.contains(entry.row.type) else { throw invalid("a document has an undeclared type") }
+            let json = try checkedFile(entry.json, expectedPath: "documents/\(entry.row.id).json", in: &files)
+            let tndm = try checkedFile(entry.history, expectedPath: "documents/\(entry.row.id).tndm", in: &files)
+            // An archive's history must be signed by its authors, as any received change.
+            let document = Document(signingKey: SigningKey())
+            let history: ChangeSet
+            do {
+                history = try ChangeSet(encoded: tndm)
+                try document.apply(history)
+            } catch {
+                throw invalid("a document's history does not decode (\(error.code.rawValue))")
+            }
+            guard history.count == entry.changeCount else { throw invalid("a history holds another number of changes than listed") }
+            guard document.pendingChangeCount == 0, document.version == entry.version,
+                document.operationCount == entry.operationCount
+            else { throw invalid("a document's history does not reach the version the manifest lists") }
+            guard Array((document.toJSON().serialized(pretty: true) + "\n").utf8) == json else {
+                throw invalid("a document's JSON differs from the value its history gives")
+            }
+            documents.append(document)
+        }
+        guard files.isEmpty else { throw invalid("it holds files the manifest does not list") }
+        return (manifest, documents)
+    }
+
+    private static func checkedFile(_ reference: Manifest.FileReference, expectedPath: String, in files: inout [String: [UInt8]])
+        throws(StoreError) -> [UInt8]
+    {
+        let invalid = StoreError(.invalidArchive, "the archive is not a valid export: a document file is missing, renamed or damaged (checksum mismatch); export it again from the source store")
+        guard reference.path == expectedPath, let contents = files.removeValue(forKey: expectedPath),
+            Manifest.FileReference(path: expectedPath, contents: contents) == reference
+        else { throw invalid }
+        return contents
     }
 }

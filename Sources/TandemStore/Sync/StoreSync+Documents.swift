@@ -2,7 +2,7 @@ public import TandemCRDT
 
 /// What a sync peer (the relay, or a device talking to it) needs beyond local editing: creating a
 /// document announced by the other side, and the versions and author names a delta travels with.
-extension Store {
+extension StoreSync {
     /// One document's version, for a sync catch-up.
     public struct DocumentVersionRecord: Hashable, Sendable {
         /// The document.
@@ -30,18 +30,18 @@ extension Store {
         guard let documentType = DocumentType(name: type) else {
             throw StoreError(.invalidArgument, "the other side announced a document with a malformed type name")
         }
-        return try write { () throws(StoreError) in
-            if let existing = try documentRow(id) {
+        return try store.write { () throws(StoreError) in
+            if let existing = try store.documentRow(id) {
                 if fromAuthority {
                     // The relay's header is the document's: its name and its tombstone, or the
                     // absence of one (a restore), replace ours.
                     guard existing.name != name || existing.deleted != deleted else { return false }
                     try sqlite { () throws(DatabaseError) in
-                        try database.run("UPDATE documents SET name = ?1, deleted = ?2 WHERE id = ?3",
+                        try store.database.run("UPDATE documents SET name = ?1, deleted = ?2 WHERE id = ?3",
                             [.text(name), .optionalInteger(deleted), .text(id.uuidString)])
                     }
-                    cache.remove(id)
-                    noteChanged(id)
+                    store.cache.remove(id)
+                    store.noteChanged(id)
                     return false
                 }
                 // The earliest tombstone wins; a restore made after a tombstone outlives it.
@@ -50,22 +50,22 @@ extension Store {
                 if let current = existing.deleted {
                     replaces = deleted < current
                 } else {
-                    replaces = try deleted > (restoredTime(of: id) ?? .min)
+                    replaces = try deleted > (store.restoredTime(of: id) ?? .min)
                 }
                 guard replaces else { return false }
                 try sqlite { () throws(DatabaseError) in
-                    try database.run("UPDATE documents SET deleted = ?1 WHERE id = ?2", [.integer(deleted), .text(id.uuidString)])
+                    try store.database.run("UPDATE documents SET deleted = ?1 WHERE id = ?2", [.integer(deleted), .text(id.uuidString)])
                 }
-                cache.remove(id)
-                noteChanged(id)
+                store.cache.remove(id)
+                store.noteChanged(id)
                 return false
             }
-            try insertType(documentType, replacing: false)
+            try store.insertType(documentType, replacing: false)
             try sqlite { () throws(DatabaseError) in
-                try database.run("INSERT INTO documents (id, type, name, created, deleted) VALUES (?1, ?2, ?3, ?4, ?5)",
+                try store.database.run("INSERT INTO documents (id, type, name, created, deleted) VALUES (?1, ?2, ?3, ?4, ?5)",
                     [.text(id.uuidString), .text(type), .text(name), .integer(created), .optionalInteger(deleted)])
             }
-            noteChanged(id)
+            store.noteChanged(id)
             return true
         }
     }
@@ -74,10 +74,10 @@ extension Store {
     /// side it holds).
     /// - Complexity: loads every document (from the cache, or its snapshot and tail).
     public func versions() throws(StoreError) -> [DocumentVersionRecord] {
-        try read { () throws(StoreError) in
+        try store.read { () throws(StoreError) in
             var records: [DocumentVersionRecord] = []
-            for row in try documentRows() {
-                let entry = try loaded(row.id, allowDeleted: true)
+            for row in try store.documentRows() {
+                let entry = try store.loaded(row.id, allowDeleted: true)
                 records.append(DocumentVersionRecord(id: row.id, version: entry.document.version, deleted: row.deleted != nil))
             }
             return records
@@ -86,10 +86,10 @@ extension Store {
 
     /// The device name of every replica this store has seen, this device's included.
     public func deviceNames() throws(StoreError) -> [ReplicaID: String] {
-        try read { () throws(StoreError) in
+        try store.read { () throws(StoreError) in
             var names: [ReplicaID: String] = [:]
-            for replica in try replicas() { names[replica.id] = replica.deviceName }
-            names[device.id] = device.name
+            for replica in try store.replicas() { names[replica.id] = replica.deviceName }
+            names[store.device.id] = store.device.name
             return names
         }
     }
@@ -103,7 +103,7 @@ extension Store {
     /// The documents with a tombstone (a peer sends their headers so deletions spread).
     public func deletedDocuments() throws(StoreError) -> [DocumentID] {
         let rows = try sqlite { () throws(DatabaseError) in
-            try database.rows("SELECT id FROM documents WHERE deleted IS NOT NULL ORDER BY id") { $0.text(0) }
+            try store.database.rows("SELECT id FROM documents WHERE deleted IS NOT NULL ORDER BY id") { $0.text(0) }
         }
         return rows.compactMap { DocumentID($0) }
     }

@@ -95,12 +95,6 @@ extension Store {
         cache.remove(id)
     }
 
-    /// Compacts the document now (folds its recent rows, writes a snapshot); the store
-    /// normally decides on its own.
-    public func compact(_ id: DocumentID) throws(StoreError) {
-        try write { () throws(StoreError) in try compactNow(loaded(id, allowDeleted: true)) }
-    }
-
     func info(of row: DocumentRow) throws(StoreError) -> DocumentInfo {
         let count = try sqlite { () throws(DatabaseError) in
             try database.firstRow("SELECT coalesce(sum(change_count), 0) FROM changes WHERE document = ?1", [.text(row.id.uuidString)]) {

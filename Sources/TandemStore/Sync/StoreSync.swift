@@ -31,7 +31,7 @@ public struct ApplyResult: Hashable, Sendable {
     public var version = VersionVector()
 }
 
-extension Store {
+extension StoreSync {
     /// Applies changes received from elsewhere (the path sync and merge share) in one
     /// transaction, and saves every change that became applicable. Changes whose dependencies
     /// are still missing are not saved; the version this returns leaves them out, so a sender
@@ -43,8 +43,8 @@ extension Store {
     ///   saved.
     @discardableResult
     public func apply(_ changes: [ChangeSet], to id: DocumentID, authors: [ReplicaID: String] = [:]) throws(StoreError) -> ApplyResult {
-        try write { () throws(StoreError) in
-            let entry = try loaded(id, allowDeleted: true)
+        try store.write { () throws(StoreError) in
+            let entry = try store.loaded(id, allowDeleted: true)
             let before = entry.document.version
             var result = ApplyResult()
             for set in changes {
@@ -54,18 +54,18 @@ extension Store {
                     result.duplicates += report.duplicates
                     result.operations += report.operations
                 } catch {
-                    cache.remove(id)
+                    store.cache.remove(id)
                     throw StoreError.refused(error, document: id)
                 }
             }
-            result.saved = try persist(entry, since: before, authors: authors)
+            result.saved = try store.persist(entry, since: before, authors: authors)
             result.pending = entry.document.pendingChangeCount
             result.version = entry.document.version
             if result.pending > 0 {
                 result.missing = entry.document.missingDependencies
                 // Pending changes live only in memory; reload from disk next time so the cached
                 // document matches the rows exactly.
-                cache.remove(id)
+                store.cache.remove(id)
             }
             return result
         }
@@ -74,7 +74,7 @@ extension Store {
     /// Local changes no remote has acknowledged, oldest first.
     public func outbox() throws(StoreError) -> [OutboxEntry] {
         let rows = try sqlite { () throws(DatabaseError) in
-            try database.rows("""
+            try store.database.rows("""
                 SELECT o.seq, o.document, c.counter_start, c.counter_end, o.queued
                 FROM outbox o JOIN changes c ON c.seq = o.seq ORDER BY o.seq
                 """) { ($0.int64(0), $0.text(1), $0.int64(2), $0.int64(3), $0.int64(4)) }
@@ -92,11 +92,11 @@ extension Store {
     /// Removes from the outbox every local change of `id` that `version` (a remote's
     /// acknowledged version) covers.
     public func acknowledge(_ id: DocumentID, version: VersionVector) throws(StoreError) {
-        try write { () throws(StoreError) in
+        try store.write { () throws(StoreError) in
             // The outbox may hold rows of replicas this store retired (a copy that moved on).
             for own in try ownReplicas() where version[own.replica] > 0 {
                 try sqlite { () throws(DatabaseError) in
-                    try database.run("""
+                    try store.database.run("""
                         DELETE FROM outbox WHERE document = ?1
                             AND seq IN (SELECT seq FROM changes WHERE document = ?1 AND replica = ?2 AND counter_end <= ?3)
                         """, [.text(id.uuidString), .text(own.replica.description), .int(version[own.replica])])
@@ -108,18 +108,18 @@ extension Store {
     /// The sync state last saved for a remote (opaque to the store), or nil.
     public func syncState(peer: String) throws(StoreError) -> [UInt8]? {
         try sqlite { () throws(DatabaseError) in
-            try database.firstRow("SELECT state FROM peers WHERE id = ?1", [.text(peer)]) { $0.blob(0) }
+            try store.database.firstRow("SELECT state FROM peers WHERE id = ?1", [.text(peer)]) { $0.blob(0) }
         }
     }
 
     /// Saves a remote's sync state (opaque to the store), replacing the previous one.
     public func setSyncState(_ state: [UInt8], peer: String) throws(StoreError) {
-        try write { () throws(StoreError) in
+        try store.write { () throws(StoreError) in
             try sqlite { () throws(DatabaseError) in
-                try database.run("""
+                try store.database.run("""
                     INSERT INTO peers (id, state, updated) VALUES (?1, ?2, ?3)
                     ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated = excluded.updated
-                    """, [.text(peer), .blob(state), .integer(clock())])
+                    """, [.text(peer), .blob(state), .integer(store.clock())])
             }
         }
     }

@@ -13,7 +13,7 @@ public struct OwnReplica: Hashable, Sendable {
     public let reason: String?
 }
 
-/// What ``Store/recover(_:relayHistory:authors:)`` did.
+/// What ``StoreSync/recover(_:relayHistory:authors:)`` did.
 public struct RecoveryReport: Hashable, Sendable {
     /// The replica the store retired.
     public let retired: ReplicaID
@@ -27,11 +27,11 @@ public struct RecoveryReport: Hashable, Sendable {
     public let reauthoredOperations: Int
 }
 
-extension Store {
+extension StoreSync {
     /// Every replica this store has authored under, the current one first.
     public func ownReplicas() throws(StoreError) -> [OwnReplica] {
         let rows = try sqlite { () throws(DatabaseError) in
-            try database.rows("SELECT replica, since, retired, reason FROM own_replicas ORDER BY retired IS NOT NULL, since DESC") {
+            try store.database.rows("SELECT replica, since, retired, reason FROM own_replicas ORDER BY retired IS NOT NULL, since DESC") {
                 ($0.text(0), $0.int64(1), $0.optionalInt64(2), $0.optionalText(3))
             }
         }
@@ -47,7 +47,7 @@ extension Store {
 
     /// Whether the store holds document `id` (deleted or not).
     public func exists(_ id: DocumentID) throws(StoreError) -> Bool {
-        try documentRow(id) != nil
+        try store.documentRow(id) != nil
     }
 
     /// Whether `replica` is one this store authored under (now or before).
@@ -58,17 +58,17 @@ extension Store {
     /// Per replica of the document: how far this store holds it and the digest there (what the
     /// relay sends in `caughtUp` so a device can find ops it holds with other content).
     public func chainHeads(of id: DocumentID) throws(StoreError) -> [ChainHead] {
-        try read { () throws(StoreError) in try loaded(id, allowDeleted: true).document.chainHeads }
+        try store.read { () throws(StoreError) in try store.loaded(id, allowDeleted: true).document.chainHeads }
     }
 
     /// The first replica where this store holds ops that `heads` (another peer's) name with a
     /// different digest, if any.
     public func equivocation(of id: DocumentID, against heads: [ChainHead]) throws(StoreError) -> Equivocation? {
-        try read { () throws(StoreError) in try loaded(id, allowDeleted: true).document.equivocation(against: heads) }
+        try store.read { () throws(StoreError) in try store.loaded(id, allowDeleted: true).document.equivocation(against: heads) }
     }
 
     /// Signs `message` with this device's key (the sync client's proof in `hello`).
-    public func sign(_ message: [UInt8]) -> [UInt8] { signingKey.sign(message) }
+    public func sign(_ message: [UInt8]) -> [UInt8] { store.signingKey.sign(message) }
 
     /// Recovers document `id` after another store authored different changes under one of this
     /// store's replicas (a restored backup, a copied file): the relay's whole history of the
@@ -87,12 +87,12 @@ extension Store {
     /// One write transaction that may move the store to a new identity: when it fails, the
     /// identity in memory goes back to the one still on disk.
     private func changingIdentity<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        let previous = (device, signingKey)
+        let previous = (store.device, store.signingKey)
         do throws(StoreError) {
-            return try write(body)
+            return try store.write(body)
         } catch {
-            (device, signingKey) = previous
-            cache.removeAll()
+            (store.device, store.signingKey) = previous
+            store.cache.removeAll()
             throw error
         }
     }
@@ -112,24 +112,24 @@ extension Store {
 
     /// Inside a write transaction: retires the current replica and makes `key`'s the device's.
     private func retire(for key: SigningKey, reason: String) throws(StoreError) {
-        let now = clock()
+        let now = store.clock()
         let replica = key.replica
         try sqlite { () throws(DatabaseError) in
-            try database.run("UPDATE own_replicas SET retired = ?1, reason = ?2 WHERE replica = ?3 AND retired IS NULL",
-                [.integer(now), .text(reason), .text(device.id.description)])
-            try database.run("UPDATE device SET id = ?1, signing_key = ?2", [.text(replica.description), .blob(key.rawBytes)])
-            try database.run("INSERT INTO own_replicas (replica, since) VALUES (?1, ?2)", [.text(replica.description), .integer(now)])
-            try database.run("INSERT OR IGNORE INTO replicas (replica, device_name, first_seen) VALUES (?1, ?2, ?3)",
-                [.text(replica.description), .text(device.name), .integer(now)])
+            try store.database.run("UPDATE own_replicas SET retired = ?1, reason = ?2 WHERE replica = ?3 AND retired IS NULL",
+                [.integer(now), .text(reason), .text(store.device.id.description)])
+            try store.database.run("UPDATE device SET id = ?1, signing_key = ?2", [.text(replica.description), .blob(key.rawBytes)])
+            try store.database.run("INSERT INTO own_replicas (replica, since) VALUES (?1, ?2)", [.text(replica.description), .integer(now)])
+            try store.database.run("INSERT OR IGNORE INTO replicas (replica, device_name, first_seen) VALUES (?1, ?2, ?3)",
+                [.text(replica.description), .text(store.device.name), .integer(now)])
         }
         // Every cached document edits as the old replica: drop them all.
-        cache.removeAll()
-        device = Device(id: replica, name: device.name, created: device.created)
-        signingKey = key
+        store.cache.removeAll()
+        store.device = Device(id: replica, name: store.device.name, created: store.device.created)
+        store.signingKey = key
     }
 
     private func recoverInTransaction(_ id: DocumentID, relayHistory: ChangeSet, authors: [ReplicaID: String]) throws(StoreError) -> RecoveryReport {
-        let entry = try loaded(id, allowDeleted: true)
+        let entry = try store.loaded(id, allowDeleted: true)
         let own = Set(try ownReplicas().map(\.replica))
         let key = SigningKey()
         let authority = Document(signingKey: key)
@@ -148,18 +148,18 @@ extension Store {
         } catch {
             throw StoreError(.equivocation, "document \(id): this device's changes conflict with changes another store made under the same ids, and other devices built on them (\(error.message)); it cannot be recovered automatically: run `tandem doctor`, then export the document's value and re-create it")
         }
-        let retired = device.id
+        let retired = store.device.id
         let replica = key.replica
         try sqlite { () throws(DatabaseError) in
-            try database.run("DELETE FROM outbox WHERE document = ?1", [.text(id.uuidString)])
-            try database.run("DELETE FROM snapshots WHERE document = ?1", [.text(id.uuidString)])
-            try database.run("DELETE FROM changes WHERE document = ?1", [.text(id.uuidString)])
+            try store.database.run("DELETE FROM outbox WHERE document = ?1", [.text(id.uuidString)])
+            try store.database.run("DELETE FROM snapshots WHERE document = ?1", [.text(id.uuidString)])
+            try store.database.run("DELETE FROM changes WHERE document = ?1", [.text(id.uuidString)])
         }
         try retire(for: key, reason: "another store authored different changes under it (document \(id))")
-        configure(authority)
+        store.configure(authority)
         let rebuilt = LoadedDocument(document: authority, row: entry.row)
-        cache.insert(rebuilt)
-        try persist(rebuilt, since: VersionVector(), authors: authors)
+        store.cache.insert(rebuilt)
+        try store.persist(rebuilt, since: VersionVector(), authors: authors)
         return RecoveryReport(retired: retired, replica: replica, kept: report.kept, reauthored: report.reauthored,
             reauthoredOperations: report.reauthoredOperations)
     }

@@ -62,12 +62,12 @@ let package = Package(
         ),
         .target(
             name: "TandemTraces",
-            dependencies: ["TandemCRDT", "CZlib"],
+            dependencies: ["TandemCRDT"],
             swiftSettings: strict
         ),
         .target(
             name: "TandemStore",
-            dependencies: ["TandemCRDT", "CSQLite", "CZlib"],
+            dependencies: ["TandemCRDT", "CSQLite"],
             swiftSettings: strict
         ),
         .target(

@@ -61,7 +61,7 @@ public final class Relay: Sendable {
             let presence = sessions.compactMap(\.presence).first
             let online = !sessions.isEmpty
             return DeviceStatus(deviceName: record.name, replica: sessions.first?.credential?.replica ?? record.replica,
-                lastSeen: online ? SystemClock.milliseconds() : record.lastSeen, online: online, document: presence?.document,
+                lastSeen: online ? SystemServices.now() : record.lastSeen, online: online, document: presence?.document,
                 detail: presence?.detail ?? "", isCurrent: record.id == deviceID)
         }
     }

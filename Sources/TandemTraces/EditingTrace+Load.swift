@@ -1,3 +1,5 @@
+import TandemCRDT
+
 extension EditingTrace {
     /// Loads a .json.gz (gzip, via zlib's inflate with windowBits 15+32) or plain .json file.
     ///
@@ -6,8 +8,18 @@ extension EditingTrace {
     /// `.json.gz` / `.json`.
     public static func load(path: String) throws(TraceError) -> EditingTrace {
         let raw = try FileBytes.read(path: path)
-        let json = path.hasSuffix(".gz") || Gzip.hasMagic(raw) ? try Gzip.decompress(raw) : raw
+        let json = path.hasSuffix(".gz") || Gzip.hasMagic(raw) ? try gunzip(raw) : raw
         return try EditingTrace(name: traceName(ofPath: path), json: json)
+    }
+
+    /// Decompresses a gzip (or zlib) file the way `gunzip` does, concatenated members joined;
+    /// corrupt, truncated or trailing-garbage input throws `.badGzip`.
+    static func gunzip(_ bytes: [UInt8]) throws(TraceError) -> [UInt8] {
+        do {
+            return try Gzip.decompress(bytes)
+        } catch {
+            throw TraceError(.badGzip, error.message)
+        }
     }
 
     /// Parses already-decompressed JSON bytes.

@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 @testable import TandemClient
+import TandemCRDT
 import TandemStore
 @testable import TandemRelay
 
@@ -8,7 +9,7 @@ import TandemStore
 @Suite struct RelayDirectoryTests {
     @Test func tokenHashesAreSHA256AndMatchTheFIPSVectors() {
         func hex(_ text: String) -> String {
-            RelayDirectory.hash(text).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+            Hex.lowercase(RelayDirectory.hash(text))
         }
         #expect(hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

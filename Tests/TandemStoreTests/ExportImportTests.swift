@@ -130,7 +130,7 @@ import TandemCRDT
     }
 
     @Test func tarAndGzipRoundTripAndCRC32MatchesTheStandard() throws {
-        #expect(Gzip.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(BlobCodec.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
         var writer = TarWriter()
         writer.addFile(name: "a.txt", contents: Array("hello".utf8), modified: 1_700_000_000)
         writer.addFile(name: "documents/b.bin", contents: [UInt8](repeating: 7, count: 1_000), modified: 0)

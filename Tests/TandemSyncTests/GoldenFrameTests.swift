@@ -35,12 +35,7 @@ import TandemSync
         #expect(try FrameCodec.decode(frame) == error)
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { byte in
-            let text = String(byte, radix: 16)
-            return text.count == 1 ? "0" + text : text
-        }.joined(separator: " ")
-    }
+    static func hex(_ bytes: [UInt8]) -> String { Hex.lowercase(bytes, separator: " ") }
 
     static let goldenHello = """
         54 03 01 00 7b 00 00 00 7b 00 00 00 ad d3 db b3 61 6f f6 a7 04 eb ce 2e ec f6 57 8d 8d 8a 14 23 \

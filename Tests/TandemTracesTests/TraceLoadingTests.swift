@@ -20,7 +20,7 @@ func loadShared(_ name: String, filePath: String = #filePath) -> Result<EditingT
 /// The decompressed JSON of a shipped trace, for truncation tests.
 func sharedJSON(_ name: String) throws -> [UInt8] {
     let path = try #require(TraceLocator.path(of: name))
-    return try Gzip.decompress(FileBytes.read(path: path))
+    return try EditingTrace.gunzip(FileBytes.read(path: path))
 }
 
 /// The figures in shared/traces/README.md.
@@ -167,7 +167,7 @@ struct DamagedInputTests {
         #expect(gzipCode(corrupt) == .badGzip)
         #expect(gzipCode(compressed + [1, 2, 3, 4]) == .badGzip)
         // Two concatenated members decompress like `gunzip` does: to both contents.
-        let doubled = try Gzip.decompress(compressed + compressed)
+        let doubled = try EditingTrace.gunzip(compressed + compressed)
         #expect(doubled.count == 2 * 2_789_236)
     }
 
@@ -189,10 +189,10 @@ struct DamagedInputTests {
         #expect(trace.referenceReplay() == "hi")
     }
 
-    /// The error code `Gzip.decompress` throws, or nil if it succeeds.
+    /// The error code `EditingTrace.gunzip` throws, or nil if it succeeds.
     func gzipCode(_ bytes: [UInt8]) -> TraceError.Code? {
         do {
-            _ = try Gzip.decompress(bytes)
+            _ = try EditingTrace.gunzip(bytes)
             return nil
         } catch {
             return error.code

@@ -40,16 +40,11 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Lowercase hexadecimal, 32 digits.
     public var description: String {
-        ReplicaID.hex(high) + ReplicaID.hex(low)
+        Hex.padded(high) + Hex.padded(low)
     }
 
     public static func < (lhs: ReplicaID, rhs: ReplicaID) -> Bool {
         (lhs.high, lhs.low) < (rhs.high, rhs.low)
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - text.count) + text
     }
 
     private static func nibble(_ digit: UInt8) -> UInt64? {

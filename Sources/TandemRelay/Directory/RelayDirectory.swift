@@ -1,4 +1,5 @@
 import Crypto
+import TandemCRDT
 public import TandemStore
 
 /// The relay's own database: accounts and their devices, each device one bearer token stored as

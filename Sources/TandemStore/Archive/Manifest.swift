@@ -15,7 +15,7 @@ struct Manifest {
         init(path: String, contents: [UInt8]) {
             self.path = path
             size = contents.count
-            crc32 = Gzip.crc32(contents)
+            crc32 = BlobCodec.crc32(contents)
         }
 
         init(path: String, size: Int, crc32: UInt32) {
@@ -51,7 +51,7 @@ extension Manifest {
     /// The manifest as canonical JSON (sorted keys, so one state gives one file).
     var json: JSONValue {
         func file(_ reference: FileReference) -> JSONValue {
-            ["path": .string(reference.path), "size": .int(Int64(reference.size)), "crc32": .string(Manifest.hex(reference.crc32))]
+            ["path": .string(reference.path), "size": .int(Int64(reference.size)), "crc32": .string(Hex.padded(reference.crc32))]
         }
         return [
             "format": .string(Manifest.format),
@@ -134,10 +134,6 @@ extension Manifest {
         }
     }
 
-    static func hex(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 8 - digits.count) + digits
-    }
 }
 
 /// Typed access to manifest members, each failure an `.invalidArchive` error.

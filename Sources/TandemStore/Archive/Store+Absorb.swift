@@ -107,7 +107,7 @@ extension Store {
             StoreError(.invalidArchive, "the archive is not a valid export: \(what); export it again from the source store")
         }
         var files: [String: [UInt8]] = [:]
-        for entry in try TarReader.entries(Gzip.decompress(bytes)) {
+        for entry in try TarReader.entries(unzippedArchive(bytes)) {
             guard files.updateValue(entry.contents, forKey: entry.name) == nil else { throw invalid("it holds a file twice") }
         }
         guard let manifestBytes = files.removeValue(forKey: "manifest.json") else { throw invalid("manifest.json is missing") }
@@ -156,5 +156,19 @@ extension Store {
             Manifest.FileReference(path: expectedPath, contents: contents) == reference
         else { throw invalid }
         return contents
+    }
+
+    /// The tar inside an export's gzip member (one member is what ``StoreArchive/export(to:)``
+    /// writes; the checksums inside decide the rest).
+    static func unzippedArchive(_ bytes: [UInt8]) throws(StoreError) -> [UInt8] {
+        let invalid = { (what: String) in
+            StoreError(.invalidArchive, "the archive is not a valid export: \(what); export it again from the source store")
+        }
+        guard bytes.count >= 18, Gzip.hasMagic(bytes) else { throw invalid("it is not gzip-compressed") }
+        do {
+            return try Gzip.decompress(bytes)
+        } catch {
+            throw invalid(error.message)
+        }
     }
 }

@@ -39,7 +39,12 @@ extension StoreArchive {
         var tar = TarWriter()
         tar.addFile(name: "manifest.json", contents: Array((manifest.json.serialized(pretty: true) + "\n").utf8), modified: now / 1_000)
         for (name, contents) in files { tar.addFile(name: name, contents: contents, modified: now / 1_000) }
-        let archive = try Gzip.compress(tar.finished())
+        let archive: [UInt8]
+        do {
+            archive = try Gzip.compress(tar.finished())
+        } catch {
+            throw StoreError(.io, "the archive could not be compressed: \(error.message)")
+        }
         try FileIO.writeAtomically(archive, to: path)
         return ExportReport(documents: manifest.documents.count, bytes: archive.count)
     }

@@ -18,12 +18,12 @@ FUZZ_SECONDS ?= 600
 help:
 	@echo "make demo     build the tandem CLI and run its demo (a relay on loopback; two devices edit offline, then converge)"
 	@echo "make test     build and run every test, then print a summary"
-	@echo "make replay   release build, then 'tandem replay' on each trace in $(TANDEM_TRACES)"
+	@echo "make replay   release build of tandem-dev, then 'tandem-dev replay' on each trace in $(TANDEM_TRACES)"
 	@echo "make bench    package-benchmark suite in Benchmarks/ (release), then the peer comparison if present"
 	@echo "make fuzz     decoder fuzz tests with TANDEM_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS)"
 	@echo "make fuzz-wire libFuzzer over the sync wire (frame codec, payload decoders, both sessions) for FUZZ_SECONDS=$(FUZZ_SECONDS); crashers in .build-fuzz/crashers"
 	@echo "make fuzz-rest build the tandem CLI, then schemathesis: Specs/rest-api.yaml against a relay on loopback"
-	@echo "make soak     release build, then the relay load test and latency benchmark (tandem relay soak)"
+	@echo "make soak     release build, then the relay load test and latency benchmark (tandem-dev relay-soak)"
 	@echo "make clean    remove build folders"
 
 deps:
@@ -39,14 +39,14 @@ test: deps
 	@bash scripts/test.sh
 
 replay: deps
-	@echo "==> swift build -c release --product tandem"
-	@$(SWIFT) build -c release --product tandem
+	@echo "==> swift build -c release --product tandem-dev"
+	@$(SWIFT) build -c release --product tandem-dev
 	@shopt -s nullglob; traces=("$(TRACES)"/*.json.gz); \
 	if [ $${#traces[@]} -eq 0 ]; then echo "replay: no *.json.gz traces in $(TRACES) (set TANDEM_TRACES)" >&2; exit 1; fi; \
 	failed=0; \
 	for trace in "$${traces[@]}"; do \
-		echo "==> tandem replay $$trace"; \
-		.build/release/tandem replay "$$trace" || { echo "replay: $$(basename "$$trace") FAILED" >&2; failed=$$((failed + 1)); }; \
+		echo "==> tandem-dev replay $$trace"; \
+		.build/release/tandem-dev replay "$$trace" || { echo "replay: $$(basename "$$trace") FAILED" >&2; failed=$$((failed + 1)); }; \
 	done; \
 	echo "replay: $$(( $${#traces[@]} - failed )) passed, $$failed failed"; \
 	[ $$failed -eq 0 ]
@@ -74,11 +74,13 @@ fuzz-rest: deps
 	@echo "==> scripts/fuzz-rest.sh (schemathesis in .build-tools/rest-venv against /api/projects)"
 	@bash scripts/fuzz-rest.sh
 
+# The soak's relay is the `tandem` binary beside `tandem-dev`: both are built.
 soak: deps
-	@echo "==> swift build -c release --product tandem"
+	@echo "==> swift build -c release --product tandem-dev, then --product tandem"
+	@$(SWIFT) build -c release --product tandem-dev
 	@$(SWIFT) build -c release --product tandem
-	@echo "==> tandem relay soak (100 devices on one account + 100 accounts, 30 s of edits; then 1,000 edits of latency)"
-	@.build/release/tandem relay soak
+	@echo "==> tandem-dev relay-soak (100 devices on one account + 100 accounts, 30 s of edits; then 1,000 edits of latency)"
+	@.build/release/tandem-dev relay-soak
 
 clean:
 	@echo "==> removing .build, .build-*, Benchmarks/.build"

@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "TandemClient", targets: ["TandemClient"]),
         .library(name: "TandemRelay", targets: ["TandemRelay"]),
         .executable(name: "tandem", targets: ["TandemCLI"]),
+        .executable(name: "tandem-dev", targets: ["TandemDev"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -100,13 +101,30 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What both executables need (failures and exit statuses, --store, temporary folders,
+        // loopback HTTP); not a product.
+        .target(
+            name: "TandemCommandSupport",
+            dependencies: ["TandemCRDT", "TandemStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "TandemCLI",
             dependencies: [
+                "TandemCommandSupport",
                 "TandemCRDT",
-                "TandemTraces",
                 "TandemStore",
                 "TandemSync", "TandemClient", "TandemRelay",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // `tandem-dev`: benchmarks and test harnesses (replay, peer-bench, store-bench,
+        // store-soak, relay-soak), kept out of the product.
+        .executableTarget(
+            name: "TandemDev",
+            dependencies: [
+                "TandemCommandSupport", "TandemCRDT", "TandemTraces", "TandemStore", "TandemClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

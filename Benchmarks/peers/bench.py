@@ -5,7 +5,7 @@ in its own process, so machine noise hits all of them alike and each process's p
 own. A process does one warm-up and one timed run of every stage; a figure is the median over
 the rounds. Every result is checked against the expected one; a mismatch fails the run.
 
-    bench.py [--rounds 5] [--cases b1.1,b4] [--tandem .build/release/tandem]
+    bench.py [--rounds 5] [--cases b1.1,b4] [--tandem .build/release/tandem-dev]
     bench.py --render Benchmarks/results/latest.json             (rewrite the .md and .png)
     bench.py --child yrs|loro|python-floor CASE [--runs N]     (one measurement, JSON out)
 """
@@ -122,7 +122,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, default=5, help="rounds per case, at least 5 (default 5)")
     parser.add_argument("--cases", default=",".join(cases.CASES), help="comma-separated cases (default: all)")
-    parser.add_argument("--tandem", default=str(REPO / ".build/release/tandem"), help="the tandem executable")
+    parser.add_argument("--tandem", default=str(REPO / ".build/release/tandem-dev"), help="the tandem-dev executable")
     parser.add_argument("--out", default=str(REPO / "Benchmarks/results"), help="where latest.md/.png/.json go")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds one measuring process may take")
     parser.add_argument("--render", metavar="JSON", help="only rewrite the .md and .png beside a results .json")
@@ -138,7 +138,7 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown cases {unknown}; cases: {', '.join(cases.CASES)}")
     if not os.access(args.tandem, os.X_OK):
-        parser.error(f"{args.tandem} is not executable: build it with `swift build -c release --product tandem`")
+        parser.error(f"{args.tandem} is not executable: build it with `swift build -c release --product tandem-dev`")
     os.environ["TANDEM_TRACES"] = str(cases.traces_dir())  # the same traces for every process
 
     started = time.monotonic()

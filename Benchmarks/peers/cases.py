@@ -1,6 +1,6 @@
 """The benchmark cases, independent of any library: their inputs and what the result must be.
 
-Each definition mirrors `Sources/TandemCLI/PeerBenchWorkload*.swift` so that Tandem, Yrs and
+Each definition mirrors `Sources/TandemDev/PeerBenchWorkload*.swift` so that Tandem, Yrs and
 Loro do exactly the same edits. Expectations are computed here, without any CRDT: a trace's
 `endContent`, a naive list oracle, or a property that holds whatever the library's
 tie-breaking order is.

@@ -1,5 +1,5 @@
-"""Measures one case on one peer library, in this process, the way `tandem peer-bench` measures
-Tandem (`Sources/TandemCLI/PeerBenchReport.swift`): same stages, same order, same checks.
+"""Measures one case on one peer library, in this process, the way `tandem-dev peer-bench` measures
+Tandem (`Sources/TandemDev/PeerBenchReport.swift`): same stages, same order, same checks.
 
 A peer module (`peer_yrs`, `peer_loro`) provides: NAME, version(), build(case) -> [doc],
 diverge_trace(trace) -> (doc, doc), exchange(a, b), content(doc, case), export_log(doc),

@@ -93,7 +93,7 @@ def markdown(meta: dict, results: dict, selected: list[str], chart_name: str = "
             ["CPU", f"{info['cpu']}, {info['cpus']} cores available"],
             ["memory", f"{info['memory_gib']} GiB"],
             ["OS", info["os"]],
-            ["Tandem", f"commit {info['tandem_commit']}, {info['swift']}, release build, `tandem peer-bench`"],
+            ["Tandem", f"commit {info['tandem_commit']}, {info['swift']}, release build, `tandem-dev peer-bench`"],
             ["Yrs", f"{versions['yrs']} (Yrs bindings) on Python {info['python']}"],
             ["Loro", f"{versions['loro']} on Python {info['python']}"],
             ["load average", f"{info['load_before'][0]:.2f} before, {info['load_after'][0]:.2f} after (1 min)"],
@@ -149,7 +149,7 @@ def notes(meta: dict) -> list[str]:
         f"A process does one warm-up and one timed run of every stage; a figure is the median of {meta['rounds']} rounds. "
         "Python's cyclic garbage collector is off while timing (as `timeit` does).",
         "The peers run through their Python bindings (pycrdt for Yrs, loro for Loro); Tandem runs natively "
-        "(`tandem peer-bench`). Bulk operations are one call each and are the fair comparison; local apply figures "
+        "(`tandem-dev peer-bench`). Bulk operations are one call each and are the fair comparison; local apply figures "
         "include Python's per-edit cost for the peers (see the Python floor).",
         "Every library commits each edit (each trace transaction) as its own change: pycrdt's implicit transaction "
         "per call, `LoroDoc.commit()` per change, Tandem's `commit(time:)` per change. Loro and Tandem join "
@@ -171,7 +171,7 @@ def notes(meta: dict) -> list[str]:
         "friendsforever replays with one replica per agent; in all three libraries each transaction's delta travels "
         "as encoded bytes before the other replica applies it, so its local figure includes many small merges.",
         "Divergent merge on b4 and seph-blog1: both replicas hold the first half of the trace; one applies the even "
-        "transactions of the second half, the other the odd ones (positions clamped), as `tandem replay` does. "
+        "transactions of the second half, the other the odd ones (positions clamped), as `tandem-dev replay` does. "
         "On b2.1, b2.prepend and b3.1 the two replicas' local edits diverge from an empty document.",
         "Expected results are computed without a CRDT: the trace's endContent, a list oracle for b1.4 (SplitMix64, "
         "seed 42, the same positions in Swift and Python, confirmed by identical text digests across libraries), "

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tandem vs Yrs (pycrdt) vs Loro, side by side: builds the release `tandem`, sets up a private
+# Tandem vs Yrs (pycrdt) vs Loro, side by side: builds the release `tandem-dev`, sets up a private
 # Python environment with the peers, runs every case alternating between the libraries, and
 # writes Benchmarks/results/latest.{md,png,json}. Arguments go to bench.py, for example
 # `--rounds 7` or `--cases b4,b3.1`. Exits non-zero when any library's result is wrong.
@@ -19,6 +19,6 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
 
-(cd "$repo" && swift build -c release --product tandem)
+(cd "$repo" && swift build -c release --product tandem-dev)
 
-exec "$venv/bin/python" "$here/bench.py" --tandem "$repo/.build/release/tandem" "$@"
+exec "$venv/bin/python" "$here/bench.py" --tandem "$repo/.build/release/tandem-dev" "$@"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TandemCommandSupport
 import TandemCRDT
 import TandemStore
 

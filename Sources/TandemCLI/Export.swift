@@ -1,4 +1,5 @@
 import ArgumentParser
+import TandemCommandSupport
 import TandemStore
 
 /// `tandem export`: the whole store as a verifiable archive.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TandemCommandSupport
 import TandemStore
 
 /// `tandem import`: restores an export archive.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TandemCommandSupport
 import TandemStore
 
 /// `tandem init`: creates a store (or opens an existing one) and sets this device's name.

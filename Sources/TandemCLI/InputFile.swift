@@ -1,5 +1,10 @@
-import ArgumentParser
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import TandemCommandSupport
 import TandemCRDT
 
 /// Reads command input from a file or, for `-`, from standard input.
@@ -13,7 +18,7 @@ enum InputFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { LibC.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else {
                 throw CommandFailure.report("cannot read \(path): \(String(cString: strerror(errno)))", exitCode: .ioError)

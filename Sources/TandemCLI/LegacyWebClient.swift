@@ -1,3 +1,4 @@
+import TandemCommandSupport
 import TandemCRDT
 
 /// The demo's "web tab": a client of the old revision-based REST contract (`/api/projects`,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TandemCommandSupport
 import TandemStore
 
 /// `tandem merge`: file-based sync between two stores.

@@ -1,5 +1,10 @@
-import ArgumentParser
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import TandemCommandSupport
 import TandemRelay
 import TandemStore
 
@@ -8,7 +13,7 @@ struct RelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relay",
         abstract: "Run the sync relay and manage its device tokens.",
-        subcommands: [RelayServe.self, RelayToken.self, RelaySoak.self])
+        subcommands: [RelayServe.self, RelayToken.self])
 }
 
 /// `--data DIR`, the relay's data folder.

@@ -1,6 +1,11 @@
-import ArgumentParser
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
 import TandemClient
+import TandemCommandSupport
 import TandemStore
 
 /// `tandem sync`: syncs a store with a relay once, or stays connected with --watch.

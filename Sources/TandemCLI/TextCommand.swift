@@ -1,4 +1,5 @@
 import ArgumentParser
+import TandemCommandSupport
 import TandemStore
 
 /// `tandem text`: character-level edits of a document's text field.

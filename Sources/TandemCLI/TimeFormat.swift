@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Wall times (milliseconds since 1970) as UTC ISO 8601, without Foundation.
 enum TimeFormat {

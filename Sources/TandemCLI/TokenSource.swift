@@ -1,5 +1,10 @@
-import ArgumentParser
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import TandemCommandSupport
 
 /// `--token TOKEN` and `--token-file FILE`, shared by every command that takes a device token;
 /// with neither, `$TANDEM_TOKEN`. A token among the arguments is visible to every user of the
@@ -150,7 +155,7 @@ enum TokenSource {
         var chunk = [UInt8](repeating: 0, count: maximumFileBytes + 1)
         while bytes.count <= maximumFileBytes {
             let wanted = maximumFileBytes + 1 - bytes.count
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, wanted) }
+            let count = chunk.withUnsafeMutableBytes { LibC.read(descriptor, $0.baseAddress, wanted) }
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else {
                 throw TokenSourceError(status: .noInput,

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 import TandemClient
 import TandemCRDT
@@ -10,8 +14,17 @@ extension RelayProcessTests {
     @Suite struct WireHardeningTests {
         static let caption = ContainerID.root.child("caption", .text)
 
-        /// The relay's peak resident memory (VmHWM), in bytes.
+        /// The relay's peak resident memory (VmHWM), in bytes. macOS has no /proc: there it is
+        /// the lifetime peak physical footprint proc_pid_rusage reports.
         static func peakMemory(of pid: pid_t) throws -> Int {
+            #if canImport(Darwin)
+            var usage = rusage_info_v4()
+            let result = withUnsafeMutablePointer(to: &usage) { pointer in
+                pointer.withMemoryRebound(to: rusage_info_t?.self, capacity: 1) { proc_pid_rusage(pid, Int32(RUSAGE_INFO_V4), $0) }
+            }
+            guard result == 0 else { throw ProcessFailure("proc_pid_rusage failed for \(pid)") }
+            return Int(usage.ri_lifetime_max_phys_footprint)
+            #else
             guard let file = fopen("/proc/\(pid)/status", "r") else { throw ProcessFailure("cannot read /proc/\(pid)/status") }
             defer { fclose(file) }
             var lines: [String] = []
@@ -21,6 +34,7 @@ extension RelayProcessTests {
                 let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
             else { throw ProcessFailure("no VmHWM in /proc/\(pid)/status") }
             return kilobytes * 1_024
+            #endif
         }
 
         /// A frame with this header and payload (the checksum right).
@@ -330,11 +344,21 @@ final class SilentPeer: Sendable {
     }
 
     private func send(_ bytes: [UInt8]) throws {
+        #if canImport(Glibc)
         let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+        #else
+        let sent = bytes.withUnsafeBytes { Darwin.send(fd, $0.baseAddress, $0.count, 0) }
+        #endif
         guard sent == bytes.count else { throw ProcessFailure("short send") }
     }
 
-    func close() { Glibc.close(fd) }
+    func close() {
+        #if canImport(Glibc)
+        Glibc.close(fd)
+        #else
+        Darwin.close(fd)
+        #endif
+    }
 }
 
 extension Array where Element == UInt8 {

@@ -16,7 +16,7 @@ import TandemCRDT
             try TandemBinary.start([
                 "store-soak", "--store", path, "--document", id.uuidString, "--count", "\(perProcess)",
                 "--snapshot-every", "\(5 + index * 7)", "--seed", "\(index + 1)",
-            ])
+            ], executable: "tandem-dev")
         }
         // Meanwhile this process writes another document of the same file.
         for index in 0..<30 { try store.insertText("\(index % 10)", at: 0, path: ["text"], in: other) }

@@ -6,7 +6,7 @@ import TandemCRDT
 /// A change reported as saved survives the process being killed at any moment, and the file
 /// stays sound.
 @Suite(.serialized) struct CrashDurabilityTests {
-    /// Parses the op ids `tandem store-soak` prints.
+    /// Parses the op ids `tandem-dev store-soak` prints.
     static func opID(_ line: String) -> OpID? {
         let parts = line.split(separator: "@")
         guard parts.count == 2, let counter = UInt32(parts[0]), let replica = ReplicaID(hex: String(parts[1])) else { return nil }
@@ -27,7 +27,7 @@ import TandemCRDT
             let child = try TandemBinary.start([
                 "store-soak", "--store", path, "--document", id.uuidString, "--snapshot-every", "\(2 + round % 6)",
                 "--seed", "\(random.next() | 1)",
-            ])
+            ], executable: "tandem-dev")
             if round % 2 == 1 {
                 // Mid-stream for sure: after the first reported change, at a random moment.
                 let deadline = ContinuousClock.now + .seconds(10)

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A minimal HTTP/1.1 client over a loopback socket, enough to probe the relay's endpoints.
 enum HTTPProbe {
@@ -19,14 +23,18 @@ enum HTTPProbe {
 
     /// A TCP socket connected to 127.0.0.1:`port`.
     static func connect(port: Int) throws -> Int32 {
+        #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
         guard fd >= 0 else { throw ProcessFailure("socket failed") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { systemConnect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else {
             close(fd)
@@ -70,4 +78,13 @@ enum HTTPProbe {
         let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
         return Reply(status: status, headers: head, body: String(decoding: response[(split + 4)...], as: UTF8.self))
     }
+}
+
+/// connect(2), which ``HTTPProbe/connect(port:)`` hides.
+private func systemConnect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.connect(fd, address, length)
+    #else
+    Darwin.connect(fd, address, length)
+    #endif
 }

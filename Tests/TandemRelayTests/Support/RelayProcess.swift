@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 
 /// A real `tandem relay serve` child process on 127.0.0.1, started with `--port 0`; its
@@ -28,7 +32,12 @@ final class RelayProcess {
     static var binary: String {
         if let path = getenv("TANDEM_BINARY").map({ String(cString: $0) }), !path.isEmpty { return path }
         var buffer = [CChar](repeating: 0, count: 4_096)
+        #if canImport(Darwin)
+        var size = UInt32(buffer.count)
+        let count = _NSGetExecutablePath(&buffer, &size) == 0 ? buffer.firstIndex(of: 0) ?? 0 : 0
+        #else
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        #endif
         if count > 0 {
             let executable = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
             var directory = executable
@@ -83,7 +92,12 @@ enum ChildProcess {
     static func spawn(_ arguments: [String], errors: Bool = false) throws -> (pid: pid_t, output: Int32) {
         var pipes: [Int32] = [0, 0]
         guard pipe(&pipes) == 0 else { throw ProcessFailure("pipe failed") }
+        #if canImport(Darwin)
+        var actions: posix_spawn_file_actions_t? = nil
+        let environ = _NSGetEnviron().pointee
+        #else
         var actions = posix_spawn_file_actions_t()
+        #endif
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, pipes[1], 1)

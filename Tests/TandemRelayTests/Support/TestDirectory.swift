@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A fresh temporary folder, removed with its contents when the test is done with it.
 final class TestDirectory {

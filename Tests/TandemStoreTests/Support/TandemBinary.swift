@@ -1,23 +1,23 @@
 import Foundation
 import Testing
 
-/// The built `tandem` executable, run as a child process (the CLI tests and the crash and
-/// concurrency proofs need real processes).
+/// The built `tandem` executable (or `tandem-dev`, for the harnesses such as `store-soak`), run
+/// as a child process (the CLI tests and the crash and concurrency proofs need real processes).
 enum TandemBinary {
-    /// The binary beside the test bundle (`swift build --build-tests` builds both into one
-    /// directory), else in the package's usual build folders.
-    static let path: String? = {
+    /// The executable `name` beside the test bundle (`swift build --build-tests` builds them all
+    /// into one directory), else in the package's usual build folders.
+    static func path(of name: String) -> String? {
         var candidates: [String] = []
         if let executable = Bundle.main.executableURL {
-            candidates.append(executable.deletingLastPathComponent().appendingPathComponent("tandem").path)
+            candidates.append(executable.deletingLastPathComponent().appendingPathComponent(name).path)
         }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tandem").path)
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path)
         // Tests/TandemStoreTests/Support/TandemBinary.swift -> the package root.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-        for folder in [".build-store", ".build"] { candidates.append(root.appendingPathComponent("\(folder)/debug/tandem").path) }
+        for folder in [".build-store", ".build"] { candidates.append(root.appendingPathComponent("\(folder)/debug/\(name)").path) }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    }
 
     /// The outcome of a finished run.
     struct Result {
@@ -46,9 +46,10 @@ enum TandemBinary {
             standardError: String(decoding: errorData.wait(), as: UTF8.self))
     }
 
-    /// Starts `tandem arguments…` in the background; its standard output is collected.
-    static func start(_ arguments: [String]) throws -> RunningChild {
-        let process = try configured(arguments, environment: [:])
+    /// Starts `executable arguments…` (default `tandem`) in the background; its standard output
+    /// is collected.
+    static func start(_ arguments: [String], executable: String = "tandem") throws -> RunningChild {
+        let process = try configured(arguments, executable: executable, environment: [:])
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
@@ -59,9 +60,11 @@ enum TandemBinary {
             error: ReadToEnd(error.fileHandleForReading))
     }
 
-    private static func configured(_ arguments: [String], environment: [String: String]) throws -> Process {
-        guard let path else {
-            Issue.record("the tandem binary is missing: build it with `swift build --build-tests` before running these tests")
+    private static func configured(_ arguments: [String], executable: String = "tandem", environment: [String: String]) throws
+        -> Process
+    {
+        guard let path = path(of: executable) else {
+            Issue.record("the \(executable) binary is missing: build it with `swift build --build-tests` before running these tests")
             throw CancellationError()
         }
         let process = Process()

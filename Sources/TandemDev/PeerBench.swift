@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// `tandem peer-bench`: one case of the side-by-side comparison with Yrs and Loro, on Tandem, in
+/// `tandem-dev peer-bench`: one case of the side-by-side comparison with Yrs and Loro, on Tandem, in
 /// this process. `Benchmarks/peers/run.sh` runs it alternately with the peers.
 struct PeerBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

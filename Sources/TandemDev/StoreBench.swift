@@ -1,16 +1,20 @@
-import ArgumentParser
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import TandemCommandSupport
 import TandemCRDT
 import TandemStore
 import TandemTraces
 
-/// `tandem store-bench` (hidden): the storage figures of the store's closing note. Run it on a
-/// release build: `swift build -c release && .build/release/tandem store-bench --trace FILE`.
+/// `tandem-dev store-bench`: the storage figures of the store's closing note. Run it on a release
+/// build: `swift build -c release --product tandem-dev && .build/release/tandem-dev store-bench --trace FILE`.
 struct StoreBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store-bench",
-        abstract: "Measure the store: applying changes, loading a large document, size on disk.",
-        shouldDisplay: false)
+        abstract: "Measure the store: applying changes, loading a large document, size on disk.")
 
     @Option(help: "Changes to apply (each a one-change ChangeSet, as sync delivers them).")
     var changes = 100_000

@@ -1,7 +1,7 @@
 import TandemCRDT
 import TandemTraces
 
-/// A failure of `tandem peer-bench` a user can act on.
+/// A failure of `tandem-dev peer-bench` a user can act on.
 struct PeerBenchError: Error, CustomStringConvertible {
     var description: String
 }
@@ -15,7 +15,7 @@ extension PeerBenchWorkload {
         return try EditingTrace.load(path: path)
     }
 
-    /// A trace case: a sequential trace replays as local edits and diverges as `tandem replay`
+    /// A trace case: a sequential trace replays as local edits and diverges as `tandem-dev replay`
     /// does (first half shared, then the even and the odd transactions of the second half); a
     /// concurrent one replays with one replica per agent. Both must end with `endContent`.
     static func replay(_ trace: EditingTrace) -> PeerBenchWorkload {

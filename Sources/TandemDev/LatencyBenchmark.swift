@@ -1,9 +1,10 @@
 import TandemClient
+import TandemCommandSupport
 import TandemCRDT
 import TandemRelay
 import TandemStore
 
-/// The latency half of `tandem relay soak`: one device edits, the other receives; the time from
+/// The latency half of `tandem-dev relay-soak`: one device edits, the other receives; the time from
 /// the edit call to the other device's commit, over many edits one after another.
 struct LatencyBenchmark {
     let relayURL: String
@@ -68,16 +69,6 @@ struct LatencyBenchmark {
         for task in running { _ = try? await task.value }
         return (percentile(0.5), percentile(0.99))
     }
-}
-
-/// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
-func waitUntil(timeout: Duration, every interval: Duration = .milliseconds(50), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: interval)
-    }
-    return try await condition()
 }
 
 /// A duration in milliseconds with one decimal, or seconds above 10 s.

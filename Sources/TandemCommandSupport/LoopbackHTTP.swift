@@ -1,30 +1,41 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Bare HTTP/1.1 over a loopback socket, one request per connection: the soak reads the relay's
 /// /metrics with it and measures the REST layer; the demo's web tab speaks REST with it.
-enum LoopbackHTTP {
+package enum LoopbackHTTP {
     /// An answer: its status and its body.
-    struct Reply {
-        let status: Int
-        let body: [UInt8]
-        var text: String { String(decoding: body, as: UTF8.self) }
+    package struct Reply {
+        package let status: Int
+        package let body: [UInt8]
+        package var text: String { String(decoding: body, as: UTF8.self) }
     }
 
     /// The body of `GET path` from `http://127.0.0.1:PORT`, or nil on any failure.
-    static func get(url: String, path: String) -> String? {
+    package static func get(url: String, path: String) -> String? {
         guard let colon = url.lastIndex(of: ":"), let port = UInt16(url[url.index(after: colon)...]) else { return nil }
         return request("GET", port: port, path: path)?.text
     }
 
     /// One request to `http://127.0.0.1:PORT`, with a bearer token and a JSON body when given;
     /// nil when the relay cannot be reached or answers something that is not HTTP.
-    static func request(_ method: String, port: UInt16, path: String, token: String? = nil, body: [UInt8]? = nil) -> Reply? {
+    package static func request(_ method: String, port: UInt16, path: String, token: String? = nil, body: [UInt8]? = nil) -> Reply? {
+        #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
+        #if canImport(Darwin)
+        address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
+        #endif
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -54,7 +65,7 @@ enum LoopbackHTTP {
     }
 
     /// The value of an unlabelled (or exactly labelled) sample in a Prometheus text body.
-    static func sample(_ name: String, in body: String) -> Double? {
+    package static func sample(_ name: String, in body: String) -> Double? {
         for line in body.split(separator: "\n") where line.hasPrefix(name + " ") {
             return Double(line.dropFirst(name.count + 1))
         }

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Timing and memory figures for the CLI's measurements.
+/// Timing and memory figures for tandem-dev's measurements.
 enum Stopwatch {
     /// Milliseconds `body` takes.
     static func milliseconds(_ body: () throws -> Void) rethrows -> Double {

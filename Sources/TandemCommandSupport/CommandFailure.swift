@@ -1,11 +1,15 @@
-import ArgumentParser
+package import ArgumentParser
+#if canImport(Glibc)
 import Glibc
-import TandemStore
+#elseif canImport(Darwin)
+import Darwin
+#endif
+package import TandemStore
 
 /// Turns store failures into a message on stderr and a non-zero exit status (sysexits(3)
 /// values, so scripts can tell bad input from a busy or damaged store).
-enum CommandFailure {
-    enum Status: Int32 {
+package enum CommandFailure {
+    package enum Status: Int32 {
         case failure = 1
         case dataError = 65
         case noInput = 66
@@ -15,7 +19,7 @@ enum CommandFailure {
 
     /// Runs `body`; a ``StoreError`` is printed as `error: <context>: <message>` and becomes
     /// an exit status.
-    static func context<T>(_ context: String? = nil, _ body: () throws(StoreError) -> T) throws -> T {
+    package static func context<T>(_ context: String? = nil, _ body: () throws(StoreError) -> T) throws -> T {
         do {
             return try body()
         } catch {
@@ -24,12 +28,12 @@ enum CommandFailure {
     }
 
     /// Prints `message` to stderr and returns the exit to throw.
-    static func report(_ message: String, exitCode: Status) -> ExitCode {
+    package static func report(_ message: String, exitCode: Status) -> ExitCode {
         writeError("error: \(message)\n")
         return ExitCode(exitCode.rawValue)
     }
 
-    static func status(for code: StoreError.Code) -> Status {
+    package static func status(for code: StoreError.Code) -> Status {
         switch code {
         case .notFound, .deleted, .cannotOpen: .noInput
         case .invalidJSON, .notText, .invalidPosition, .invalidArgument, .alreadyExists, .invalidArchive, .corrupt,
@@ -42,7 +46,7 @@ enum CommandFailure {
     }
 
     /// Writes straight to file descriptor 2 (the C `stderr` global is not concurrency-safe).
-    static func writeError(_ text: String) {
+    package static func writeError(_ text: String) {
         var bytes = Array(text.utf8)
         bytes.withUnsafeMutableBytes { buffer in
             var offset = 0

@@ -1,11 +1,15 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A fresh folder under `$TMPDIR` (or /tmp), removed with everything in it by ``remove()``.
-struct TemporaryDirectory {
-    let path: String
+package struct TemporaryDirectory {
+    package let path: String
 
     /// Creates `PREFIX-XXXXXX` with mkdtemp(3) in `directory` (default: `$TMPDIR`, else /tmp).
-    init(prefix: String, in directory: String? = nil) throws {
+    package init(prefix: String, in directory: String? = nil) throws {
         let base = directory ?? getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         var template = Array((base + "/" + prefix + "-XXXXXX").utf8CString)
         guard let created = mkdtemp(&template) else {
@@ -15,7 +19,7 @@ struct TemporaryDirectory {
     }
 
     /// Removes the folder and its contents (best effort: a demo's leftovers are not an error).
-    func remove() {
+    package func remove() {
         Self.remove(path)
     }
 

@@ -1,9 +1,10 @@
 import TandemClient
+import TandemCommandSupport
 import TandemCRDT
 import TandemRelay
 import TandemStore
 
-/// The isolation half of `tandem relay soak`: edit-to-other-device latency on one account, quiet
+/// The isolation half of `tandem-dev relay-soak`: edit-to-other-device latency on one account, quiet
 /// and then while another account's device uploads pathological change sets (thousands of
 /// concurrent prepends into one text, each from its own signed replica), in one run. The
 /// relay's per-account queues must keep the neighbour's applies from delaying the first account.

@@ -2,7 +2,7 @@ import ArgumentParser
 import TandemCRDT
 import TandemTraces
 
-/// `tandem replay`: replays an editing trace through the engine, checks the final text and
+/// `tandem-dev replay`: replays an editing trace through the engine, checks the final text and
 /// reports replay, merge, encoding and load figures.
 struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

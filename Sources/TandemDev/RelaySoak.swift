@@ -1,14 +1,20 @@
-import ArgumentParser
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
 import TandemClient
+import TandemCommandSupport
 import TandemCRDT
 import TandemStore
 
-/// `tandem relay soak` (hidden; `make soak`): a load test and a latency benchmark against a
-/// relay child process on loopback. Not a test: it prints numbers.
+/// `tandem-dev relay-soak` (`make soak`): a load test and a latency benchmark against a
+/// relay child process on loopback (the `tandem` binary beside this one, running `relay serve`).
+/// Not a test: it prints numbers.
 struct RelaySoak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "soak",
+        commandName: "relay-soak",
         abstract: "Load-test a relay, then measure edit-to-other-device latency.",
         discussion: """
             Load: --shared-clients devices on one account plus --accounts accounts with one device \
@@ -17,9 +23,9 @@ struct RelaySoak: AsyncParsableCommand {
             answer times of /api/projects (current-revision PUT, stale PUT, GET) over --rest-requests rounds. Isolation: \
             the latency of one account quiet, then while another account uploads pathological change sets. The \
             load generator's stores go to --client-stores (tmpfs by default, so the generator's \
-            fsyncs do not compete with the relay's); the relay and the latency devices use the disk.
-            """,
-        shouldDisplay: false)
+            fsyncs do not compete with the relay's); the relay and the latency devices use the disk. \
+            The relay is the `tandem` binary beside this one (`tandem relay serve`): build both.
+            """)
 
     @Option(help: "How long the devices keep editing.")
     var seconds = 30
@@ -52,7 +58,14 @@ struct RelaySoak: AsyncParsableCommand {
     var isolationDocuments = 4
 
     @Option(help: ArgumentHelp("Where the load generator's stores go.", valueName: "dir"))
-    var clientStores = "/dev/shm"
+    var clientStores = RelaySoak.defaultClientStores
+
+    /// tmpfs on Linux; macOS has no /dev/shm, so its temporary folder.
+    #if os(Linux)
+    static let defaultClientStores = "/dev/shm"
+    #else
+    static let defaultClientStores = "/tmp"
+    #endif
 
     func run() async throws {
         let folder = try TemporaryDirectory(prefix: "tandem-soak")

@@ -1,7 +1,8 @@
+import TandemCommandSupport
 import TandemCRDT
 import TandemTraces
 
-/// The figures `tandem replay` prints.
+/// The figures `tandem-dev replay` prints.
 struct ReplayReport {
     var trace: String
     var ops = 0
@@ -104,9 +105,4 @@ func formatted(_ value: Double, decimals: Int) -> String {
     var fraction = String(abs(scaled) % Int(scale))
     while fraction.count < decimals { fraction = "0" + fraction }
     return decimals == 0 ? "\(whole)" : "\(scaled < 0 && whole == 0 ? "-" : "")\(whole).\(fraction)"
-}
-
-/// `text` followed by spaces up to `width` characters.
-func padded(_ text: String, to width: Int) -> String {
-    text + String(repeating: " ", count: max(0, width - text.count))
 }

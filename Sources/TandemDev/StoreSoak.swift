@@ -1,16 +1,20 @@
-import ArgumentParser
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import TandemCommandSupport
 import TandemCRDT
 import TandemStore
 
-/// `tandem store-soak` (hidden): edits one document in a loop and prints the id of each change
+/// `tandem-dev store-soak`: edits one document in a loop and prints the id of each change
 /// once its commit returned, one per line, unbuffered. The durability tests kill it at random
 /// moments and check that every printed change survived.
 struct StoreSoak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store-soak",
-        abstract: "Edit a document in a loop, printing each saved change's last op id (for crash tests).",
-        shouldDisplay: false)
+        abstract: "Edit a document in a loop, printing each saved change's last op id (for crash tests).")
 
     @OptionGroup var options: StoreOptions
 

@@ -1,17 +1,23 @@
-import ArgumentParser
+package import ArgumentParser
+#if canImport(Glibc)
 import Glibc
-import TandemCRDT
-import TandemStore
+#elseif canImport(Darwin)
+import Darwin
+#endif
+package import TandemCRDT
+package import TandemStore
 
 /// `--store FILE`, shared by every store command: the option, else `$TANDEM_STORE`, else
 /// `~/.tandem/store.sqlite`.
-struct StoreOptions: ParsableArguments {
+package struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "The store file (default: $TANDEM_STORE, then ~/.tandem/store.sqlite).", valueName: "file"))
-    var store: String?
+    package var store: String?
+
+    package init() {}
 
     /// The store path, creating `~/.tandem` when the default is used and `create` is set.
-    func path(create: Bool) throws -> String {
+    package func path(create: Bool) throws -> String {
         if let store, !store.isEmpty { return store }
         if let variable = getenv("TANDEM_STORE"), variable.pointee != 0 { return String(cString: variable) }
         guard let home = getenv("HOME"), home.pointee != 0 else {
@@ -25,7 +31,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store; only commands that add documents (`create`) make a missing file.
-    func open(create: Bool = false, deviceName: String? = nil) throws -> Store {
+    package func open(create: Bool = false, deviceName: String? = nil) throws -> Store {
         let path = try path(create: create)
         return try CommandFailure.context("store \(path)") { () throws(StoreError) in
             try Store.open(path: path, deviceName: deviceName, create: create)
@@ -34,7 +40,7 @@ struct StoreOptions: ParsableArguments {
 }
 
 /// Parses a document id argument.
-func documentID(_ text: String) throws -> DocumentID {
+package func documentID(_ text: String) throws -> DocumentID {
     guard let id = DocumentID(text) else {
         throw ValidationError("'\(text)' is not a document id (a UUID such as 3f2b8c1e-6d4a-4e8f-9b7a-2c1d0e5f6a7b); `tandem doc list` shows the ids")
     }

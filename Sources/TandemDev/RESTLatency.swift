@@ -1,8 +1,9 @@
+import TandemCommandSupport
 import TandemCRDT
 import TandemRelay
 import TandemStore
 
-/// The REST half of `tandem relay soak`: answer times of the `/api/projects` layer on a relay
+/// The REST half of `tandem-dev relay-soak`: answer times of the `/api/projects` layer on a relay
 /// child process, one request after another over fresh loopback connections (as a browser's
 /// fetch without keep-alive): `PUT` on the current revision (a diff), `PUT` from a stale
 /// revision (a three-way merge), and `GET`. Every write is one SQLite commit with its fsync.

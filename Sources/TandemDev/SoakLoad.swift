@@ -1,11 +1,16 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 import TandemClient
+import TandemCommandSupport
 import TandemCRDT
 import TandemRelay
 import TandemStore
 
-/// The load half of `tandem relay soak`: many devices editing at once, then convergence.
+/// The load half of `tandem-dev relay-soak`: many devices editing at once, then convergence.
 struct SoakLoad {
     let relay: ChildRelay
     let dataDirectory: String
@@ -92,7 +97,7 @@ struct SoakLoad {
             for try await edits in group { total += edits }
             counter.setEdits(total)
         }
-        let peak = relay.memory().peak
+        let peak = relay.memory()?.peak
         let editing = ContinuousClock.now - loadStart
         let convergeStart = ContinuousClock.now
         let converged = try await waitUntil(timeout: .seconds(300)) { try await allSynced(everyone, sharedIDs: sharedIDs, shared: shared) }
@@ -108,11 +113,20 @@ struct SoakLoad {
         print("load: \(counter.edits) edits in \(format(editing)) (\(Int(Double(counter.edits) / elapsedSeconds)) edits/s); "
             + "relay committed \(Int(applied)) changes, sent \(Int(framesOut)) frames (\(Int(framesOut / elapsedSeconds)) frames/s)")
         print("load: \(converged ? "all converged" : "NOT converged") \(format(convergence)) after the edits stopped; \(errors) sync errors")
-        let cpu = relay.cpuSeconds() - cpuBefore
+        let cpuAfter = relay.cpuSeconds()
         let wall = ContinuousClock.now - loadStart
         let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
-        print("load: relay CPU \(Double(Int(cpu * 10)) / 10) s over \(Int(wallSeconds)) s of load and convergence (\(Int(cpu / wallSeconds * 100))% of one core)")
-        print("load: relay memory \(memory.resident / 1_024) MiB resident now, \(max(peak, memory.peak) / 1_024) MiB peak")
+        if let cpuAfter, let cpuBefore {
+            let cpu = cpuAfter - cpuBefore
+            print("load: relay CPU \(Double(Int(cpu * 10)) / 10) s over \(Int(wallSeconds)) s of load and convergence (\(Int(cpu / wallSeconds * 100))% of one core)")
+        } else {
+            print("load: relay CPU unavailable (this system does not report another process's CPU time)")
+        }
+        if let memory {
+            print("load: relay memory \(memory.resident / 1_024) MiB resident now, \(max(peak ?? 0, memory.peak) / 1_024) MiB peak")
+        } else {
+            print("load: relay memory unavailable (this system does not report another process's memory)")
+        }
         if !converged { await describeDivergence(everyone, sharedIDs: sharedIDs, shared: shared) }
         for client in everyone { await client.stop() }
         for task in running { _ = try? await task.value }

@@ -1,6 +1,7 @@
+import TandemCommandSupport
 import TandemCRDT
 
-/// The figures `tandem peer-bench` prints for one case: the fields `Benchmarks/peers/bench.py`
+/// The figures `tandem-dev peer-bench` prints for one case: the fields `Benchmarks/peers/bench.py`
 /// reads from every library's run. Merges and loads are timed up to the first read of the value
 /// (text or JSON), so a library that decodes lazily pays for it where a user would.
 struct PeerBenchReport {

@@ -12,7 +12,7 @@ let engine = strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(co
 
 let package = Package(
     name: "Tandem",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "TandemCRDT", targets: ["TandemCRDT"]),
         .library(name: "TandemTraces", targets: ["TandemTraces"]),
@@ -124,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "TandemDev",
             dependencies: [
-                "TandemCommandSupport", "TandemCRDT", "TandemTraces", "TandemStore", "TandemClient",
+                "TandemCommandSupport", "TandemCRDT", "TandemTraces", "TandemStore", "TandemClient", "TandemRelay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -54,7 +54,7 @@ struct StoreBench: AsyncParsableCommand {
 
     /// Single-change ChangeSets from one remote replica typing `count` characters.
     private func incomingChanges(_ count: Int) throws(TandemCRDTError) -> [ChangeSet] {
-        let source = Document()
+        let source = Document(signingKey: SigningKey())
         source.changeMergeInterval = 0
         let text = ContainerID.root.child("text", .text)
         var sets: [ChangeSet] = []

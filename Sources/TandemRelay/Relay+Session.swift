@@ -1,4 +1,6 @@
+// The relay's side of one sync session: reading, writing, and performing the session's actions.
 import HummingbirdWebSocket
+import Logging
 import NIOCore
 import TandemCRDT
 import TandemStore
@@ -7,10 +9,17 @@ import TandemSync
 extension Relay {
     /// Runs one device's sync session over a WebSocket until either side closes it: frames from
     /// the device go through its ``RelaySession``; one writer task sends the queued frames in order.
-    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    /// Its log lines carry the connection's id (metadata `connection`) and, when given, the
+    /// upgrade request's Hummingbird id (`hb.request.id`).
+    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, upgradeRequestID: Logger.MetadataValue? = nil) async {
         let (frames, continuation) = AsyncStream.makeStream(of: RelayConnection.Outbound.self)
-        let connection = RelayConnection(id: makeConnectionID(), configuration: configuration, metrics: metrics, outbound: continuation)
+        let id = makeConnectionID()
+        var logger = self.logger
+        logger[metadataKey: "connection"] = "\(id)"
+        logger[metadataKey: "hb.request.id"] = upgradeRequestID
+        let connection = RelayConnection(id: id, configuration: configuration, metrics: metrics, logger: logger, outbound: continuation)
         metrics.connectionOpened()
+        logger.debug("sync session opened")
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.write(frames, to: outbound, for: connection) }
             do {
@@ -33,6 +42,7 @@ extension Relay {
                 }
             } catch {
                 // The device went away or sent more than the WebSocket limit: the session ends.
+                connection.logger.debug("sync connection ended", metadata: ["error": "\(error)"])
             }
             if let credential = connection.credential {
                 await accounts.openStore(for: credential.account)?.detach(connection)
@@ -46,6 +56,7 @@ extension Relay {
             await group.waitForAll()
         }
         metrics.connectionClosed()
+        connection.logger.debug("sync session closed", metadata: ["account": "\(connection.credential?.account ?? "-")"])
     }
 
     private func write(_ frames: AsyncStream<RelayConnection.Outbound>, to outbound: WebSocketOutboundWriter, for connection: RelayConnection) async {
@@ -114,8 +125,7 @@ extension Relay {
     /// A storage failure answered as `internalError`: counted and logged with what failed.
     private func storageFailed(_ what: String, _ error: some Error, on connection: RelayConnection) {
         metrics.internalError()
-        logger.error("\(what) failed", metadata: ["connection": "\(connection.id)", "account": "\(connection.credential?.account ?? "-")",
-            "error": "\(error)"])
+        connection.logger.error("\(what) failed", metadata: ["account": "\(connection.credential?.account ?? "-")", "error": "\(error)"])
     }
 
     private func authenticate(_ hello: Hello, on connection: RelayConnection) async {

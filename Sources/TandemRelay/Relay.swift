@@ -1,4 +1,6 @@
+// The relay: stores and forwards, one store per account, the relay database and the sync sessions.
 public import Logging
+import Prometheus
 import Synchronization
 public import TandemStore
 public import TandemSync
@@ -9,8 +11,9 @@ public import TandemSync
 public final class Relay: Sendable {
     /// Where it keeps its data and its limits.
     public let configuration: RelayConfiguration
-    /// Counters for `GET /metrics`.
-    public let metrics = RelayMetrics()
+    /// Its metrics, reported through swift-metrics (served at `GET /metrics` when they have a
+    /// registry of their own).
+    public let metrics: RelayMetrics
     /// Where storage failures and dropped deliveries are logged.
     public let logger: Logger
     let directory: any DeviceDirectory
@@ -20,14 +23,18 @@ public final class Relay: Sendable {
     /// One token bucket per device token for the REST layer.
     private let restLimits = Mutex<[Int64: RateLimiter]>([:])
 
-    /// Opens the relay's data folder (creating it when missing).
+    /// Opens the relay's data folder (creating it when missing). `metrics` default to a Prometheus
+    /// registry of the relay's own, which `GET /metrics` serves; pass `RelayMetrics(factory:)` to
+    /// report to an application's metrics backend instead (the global `MetricsSystem` is never
+    /// bootstrapped here).
     /// - Throws: the store's errors when the relay database cannot be opened.
-    public init(configuration: RelayConfiguration, logger: Logger = RelayServer.defaultLogger) throws(StoreError) {
+    public init(configuration: RelayConfiguration, logger: Logger = RelayServer.defaultLogger, metrics: RelayMetrics? = nil) throws(StoreError) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics ?? RelayMetrics(registry: PrometheusCollectorRegistry())
         storage = StorageThreads()
         directory = try SQLiteDeviceDirectory(dataDirectory: configuration.dataDirectory, loop: storage.directoryLoop)
-        accounts = AccountRegistry(dataDirectory: configuration.dataDirectory, storage: storage, metrics: metrics, logger: logger,
+        accounts = AccountRegistry(dataDirectory: configuration.dataDirectory, storage: storage, metrics: self.metrics, logger: logger,
             revisionsKept: configuration.revisionsKept)
     }
 

@@ -1,3 +1,5 @@
+// One device's sync session on the relay, its outbound frame queue and its logger.
+import Logging
 import Synchronization
 import TandemCRDT
 import TandemSync
@@ -45,13 +47,17 @@ final class RelayConnection: Sendable {
     }
 
     let id: UInt64
+    /// The relay's logger with this connection's id (metadata `connection`): every log line
+    /// about the session goes through it.
+    let logger: Logger
     private let state: Mutex<State>
     private let outbound: AsyncStream<Outbound>.Continuation
     private let maximumQueuedBytes: Int
     private let metrics: RelayMetrics
 
-    init(id: UInt64, configuration: RelayConfiguration, metrics: RelayMetrics, outbound: AsyncStream<Outbound>.Continuation) {
+    init(id: UInt64, configuration: RelayConfiguration, metrics: RelayMetrics, logger: Logger, outbound: AsyncStream<Outbound>.Continuation) {
         self.id = id
+        self.logger = logger
         self.outbound = outbound
         self.maximumQueuedBytes = configuration.maximumQueuedBytes
         self.metrics = metrics

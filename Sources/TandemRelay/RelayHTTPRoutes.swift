@@ -1,3 +1,4 @@
+// The relay's HTTP endpoints besides the sync WebSocket, and each request's request id.
 import Hummingbird
 import Logging
 import TandemCRDT
@@ -14,9 +15,15 @@ struct RelayHTTPRoutes: Sendable {
         router.get("/healthz") { _, _ in
             Self.json(.object(["status": "ok"]))
         }
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: relay.metrics.render())))
+        router.get("/metrics") { _, _ -> Response in
+            // The relay's own Prometheus registry; none when the embedding application was given
+            // the metrics through its own factory (it exports them itself).
+            guard let text = relay.metrics.render() else {
+                return Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: "metrics are reported to the embedding application's MetricsFactory\n")))
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/api/devices") { request, _ in
             await authenticated(request) { device async throws(StoreError) in
@@ -71,13 +78,22 @@ struct RelayHTTPRoutes: Sendable {
         }
     }
 
-    /// A 5xx answer: logged with a new request id (swift-log metadata `request-id`), which the
-    /// body and the `X-Request-Id` header carry; counted in `/metrics`.
+    /// A 5xx answer: logged with the request's id (swift-log metadata `request-id`, given by
+    /// ``RequestIDMiddleware``; a new one outside it), which the body and the `X-Request-Id`
+    /// header carry; counted in `/metrics`.
     static func serverError(_ error: APIError, relay: Relay, request: Request) -> Response {
-        let requestID = newRequestID()
+        var logger = Logger.current
+        let requestID: String
+        if let id = logger[metadataKey: RequestIDMiddleware.metadataKey] {
+            requestID = "\(id)"
+        } else {
+            requestID = newRequestID()
+            logger = relay.logger
+            logger[metadataKey: RequestIDMiddleware.metadataKey] = "\(requestID)"
+        }
         relay.metrics.internalError()
-        relay.logger.error("request failed", metadata: [
-            "request-id": "\(requestID)", "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(error.status.code)",
+        logger.error("request failed", metadata: [
+            "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(error.status.code)",
             "error": "\(error.cause ?? error.message)",
         ])
         var response = json(error.body(requestID: requestID), status: error.status)
@@ -118,6 +134,28 @@ struct RelayHTTPRoutes: Sendable {
         if let document = device.document { members["document"] = .string(document.uuidString) }
         if !device.detail.isEmpty { members["detail"] = .string(device.detail) }
         return .object(members)
+    }
+}
+
+/// Gives each HTTP request a request id (16 hex digits) in the swift-log metadata `request-id`:
+/// in the request context's logger (Hummingbird's, which carries its `hb.request.id` too), and in
+/// the task-local `Logger.current` the handlers log with: the relay's logger with both ids. A 5xx
+/// answer reuses the id in its body and `X-Request-Id` header.
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    static let metadataKey = "request-id"
+    let relay: Relay
+
+    func handle(_ request: Request, context: BasicRequestContext,
+        next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response
+    {
+        let id = Logger.MetadataValue.string(RelayHTTPRoutes.newRequestID())
+        var context = context
+        context.logger[metadataKey: Self.metadataKey] = id
+        var logger = relay.logger
+        logger[metadataKey: "hb.request.id"] = context.logger[metadataKey: "hb.request.id"]
+        logger[metadataKey: Self.metadataKey] = id
+        return try await withLogger(logger) { _ in try await next(request, context) }
     }
 }
 

@@ -1,3 +1,4 @@
+// The relay on the network: a ServiceGroup of the Hummingbird application and the revocation sweep.
 import Hummingbird
 import HummingbirdWebSocket
 public import Logging
@@ -46,12 +47,14 @@ public final class RelayServer: Sendable {
     public func run(handleSignals: Bool = true, onListening: @escaping @Sendable (Address) async -> Void = { _ in }) async throws {
         let configuration = relay.configuration
         let router = Router()
+        // Before the routes: Hummingbird builds each route's responder with the middlewares added so far.
+        router.add(middleware: RequestIDMiddleware(relay: relay))
         RelayHTTPRoutes(relay: relay).register(on: router)
         ProjectRoutes(relay: relay).register(on: router)
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         let relay = self.relay
-        webSocketRouter.ws(RouterPath(stringLiteral: Self.syncPath)) { inbound, outbound, _ in
-            await relay.serve(inbound: inbound, outbound: outbound)
+        webSocketRouter.ws(RouterPath(stringLiteral: Self.syncPath)) { inbound, outbound, context in
+            await relay.serve(inbound: inbound, outbound: outbound, upgradeRequestID: context.logger[metadataKey: "hb.request.id"])
         }
         let webSocket = WebSocketServerConfiguration(maxFrameSize: configuration.webSocketMessageLimit, autoPing: .enabled(timePeriod: .milliseconds(Int64(configuration.pingIntervalSeconds * 1_000))))
         let host = configuration.host
@@ -86,7 +89,9 @@ struct RevocationSweep: Service {
     func run() async throws {
         let interval = Duration.milliseconds(relay.configuration.revocationSweepMilliseconds)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
+            // A graceful shutdown ends the wait at once (the group stops the sweep first).
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
             await relay.sweepRevocations()
         }
     }

@@ -142,6 +142,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "TandemClientTests",
+            dependencies: ["TandemClient", "TandemSync", "TandemStore", "TandemCRDT"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "TandemRelayTests",
             dependencies: [
                 "TandemRelay", "TandemClient", "TandemSync", "TandemStore", "TandemCRDT",

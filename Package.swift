@@ -167,6 +167,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "TandemClientTests",
+            dependencies: ["TandemClient", "TandemSync", "TandemStore", "TandemCRDT"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "TandemRelayTests",
             dependencies: [
                 "TandemRelay", "TandemClient", "TandemSync", "TandemStore", "TandemCRDT",

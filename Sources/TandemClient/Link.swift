@@ -1,3 +1,4 @@
+// Link: one connection's session state and what the device learned about the relay during it.
 import TandemCRDT
 import TandemSync
 
@@ -31,7 +32,6 @@ struct Link {
     var resends: [DocumentID: Int] = [:]
     /// After a `rateLimited` error, sending waits until then and starts over.
     var pausedUntil: ContinuousClock.Instant?
-    var closing = false
     /// A one-shot sync closes the connection once synced.
     let closeWhenSynced: Bool
     /// Whether `welcome` arrived (a connection that opened resets the backoff).
@@ -40,8 +40,9 @@ struct Link {
     /// that another store authored other changes under one of its replicas.
     var recovering: Set<DocumentID> = []
 
+    /// Whether the relay welcomed the session and it has not closed.
     var isOpen: Bool {
-        if case .open = session.state { return !closing }
+        if case .open = session.state { return true }
         return false
     }
 }

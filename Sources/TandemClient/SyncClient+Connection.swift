@@ -1,6 +1,4 @@
-import HummingbirdWSClient
-import Logging
-import NIOCore
+// SyncClient: the connection loop (reconnects with backoff) and one connection's tasks.
 import TandemStore
 import TandemSync
 
@@ -27,7 +25,7 @@ extension SyncClient {
         reachedSynced = false
         stopped = false
         while !Task.isCancelled && !stopped {
-            let opened = await connectOnce(untilSynced: untilSynced, deadline: deadline)
+            let opened = await connectOnce(over: transport, attempt: backoff.failures + 1, untilSynced: untilSynced, deadline: deadline)
             if let fatal { throw fatal }
             if stopped || (untilSynced && reachedSynced) { return }
             if opened { backoff.reset() }
@@ -39,25 +37,22 @@ extension SyncClient {
         }
     }
 
-    /// One connection, from the WebSocket handshake until it closes.
+    /// One connection, from the transport's handshake until it closes.
     /// - Returns: whether the relay welcomed the device.
-    private func connectOnce(untilSynced: Bool, deadline: ContinuousClock.Instant?) async -> Bool {
+    private func connectOnce(over transport: some SyncTransport, attempt: Int, untilSynced: Bool,
+        deadline: ContinuousClock.Instant?) async -> Bool
+    {
         let (frames, continuation) = AsyncStream.makeStream(of: Link.Outbound.self)
         let limit = configuration.maximumFrameBytes * 2 + FrameCodec.headerSize
         let poll = configuration.outboxPollInterval
-        var logger = Logger(label: "tandem.client")
-        logger.logLevel = .critical
+        connection = .connecting(attempt: attempt)
         do {
-            try await WebSocketClient.connect(url: configuration.webSocketURL, configuration: .init(maxFrameSize: limit), logger: logger) {
-                inbound, outbound, _ in
+            try await transport.connect(to: configuration.webSocketURL, maximumMessageBytes: limit) { opened in
                 await self.linkOpened(continuation, closeWhenSynced: untilSynced)
                 let received = InboundFrames()
-                let writer = Task { await Self.write(frames, to: outbound) }
+                let writer = Task { await Self.write(frames, to: opened) }
                 let applier = Task {
-                    for await _ in received.signals {
-                        let batch = received.takeAll()
-                        if !batch.isEmpty { await self.receive(batch) }
-                    }
+                    while let batch = await received.next() { await self.receive(batch) }
                 }
                 let ticker = Task {
                     while !Task.isCancelled {
@@ -66,9 +61,9 @@ extension SyncClient {
                     }
                 }
                 do {
-                    for try await message in inbound.messages(maxSize: limit) {
-                        guard case .binary(let buffer) = message else { continue }
-                        await received.append(Array(buffer.readableBytesView))
+                    // Waits while the applier is behind: the transport then stops reading.
+                    for try await frame in opened.inbound {
+                        guard await received.send(frame) else { break }
                     }
                 } catch {
                     // The connection dropped; the loop reconnects.
@@ -89,17 +84,17 @@ extension SyncClient {
         return linkClosed()
     }
 
-    private static func write(_ frames: AsyncStream<Link.Outbound>, to outbound: WebSocketOutboundWriter) async {
+    private static func write(_ frames: AsyncStream<Link.Outbound>, to connection: some SyncConnection) async {
         for await item in frames {
             switch item {
             case .frame(let frame):
                 do {
-                    try await outbound.writeBinaryMessage(ByteBuffer(bytes: frame))
+                    try await connection.send(frame)
                 } catch {
                     return
                 }
             case .close:
-                try? await outbound.close(.normalClosure, reason: nil)
+                await connection.close(code: 1_000)
                 return
             }
         }
@@ -108,16 +103,21 @@ extension SyncClient {
     private func linkOpened(_ outbound: AsyncStream<Link.Outbound>.Continuation, closeWhenSynced: Bool) {
         let hello = Hello(device: store.device.id, deviceName: store.device.name, token: configuration.token, key: store.publicKey,
             proof: store.sync.sign(Hello.proofMessage(token: configuration.token)))
-        link = Link(session: ClientSession(hello: hello, maximumFrameBytes: configuration.maximumFrameBytes), outbound: outbound,
-            maximumFrameBytes: configuration.maximumFrameBytes, closeWhenSynced: closeWhenSynced)
+        connection = .connected(Link(session: ClientSession(hello: hello, maximumFrameBytes: configuration.maximumFrameBytes), outbound: outbound,
+            maximumFrameBytes: configuration.maximumFrameBytes, closeWhenSynced: closeWhenSynced))
+        guard !stopped else {
+            // stop() came while the transport was connecting: close before saying hello.
+            closeLink()
+            return
+        }
         status = .syncing
         session { $0.start() }
     }
 
     /// The connection ended: back to saved locally (or the error that ended it).
     private func linkClosed() -> Bool {
-        let welcomed = link?.welcomed ?? false
-        link = nil
+        let welcomed = connection.link?.welcomed ?? false
+        connection = .disconnected
         peers = [:]
         let waiters = deviceListWaiters
         deviceListWaiters = []

@@ -1,3 +1,4 @@
+// SyncClient: what the relay lacks, sent (the outbox, tombstones, resends) and periodic work.
 import TandemCRDT
 import TandemStore
 import TandemSync
@@ -5,7 +6,7 @@ import TandemSync
 extension SyncClient {
     /// Sends the relay what it lacks of every document (after its catch-up).
     func pushAll() {
-        guard let link, link.isOpen, link.caughtUp, link.pausedUntil == nil else { return }
+        guard let link = connection.openLink, link.caughtUp, link.pausedUntil == nil else { return }
         do {
             let queued = Set(try store.sync.documentsWithUnacknowledgedChanges())
             for record in try store.sync.versions() {
@@ -19,11 +20,11 @@ extension SyncClient {
     /// Sends the documents with changes in the outbox (local edits, by this client or by
     /// another process on the same store file).
     func pushLocalChanges() {
-        guard let link, link.isOpen, link.caughtUp, link.pausedUntil == nil else { return }
+        guard let link = connection.openLink, link.caughtUp, link.pausedUntil == nil else { return }
         do {
             for document in try store.sync.documentsWithUnacknowledgedChanges() { push(document) }
             // A deletion is no change, so it is not in the outbox: look for new tombstones.
-            for document in try store.sync.deletedDocuments() where !(self.link?.relayDeleted.contains(document) ?? true) { push(document) }
+            for document in try store.sync.deletedDocuments() where !(connection.link?.relayDeleted.contains(document) ?? true) { push(document) }
         } catch {
             storeFailed(error)
         }
@@ -42,15 +43,17 @@ extension SyncClient {
     /// Sends the document's header when the relay lacks it (or its tombstone), then the delta
     /// between what the relay holds (or will, once the frames in flight commit) and this device.
     private func push(_ document: DocumentID, local: VersionVector, deleted: Bool, queued: Bool) {
-        guard let current = link, current.isOpen, current.caughtUp else { return }
+        guard let current = connection.openLink, current.caughtUp else { return }
         do {
             if !current.relayDocuments.contains(document) || (deleted && !current.relayDeleted.contains(document)) {
                 let info = try store.info(document)
                 session {
                     $0.describe(DocumentHeader(document: document, type: info.type, name: info.name, created: info.created, deleted: info.deleted))
                 }
-                link?.relayDocuments.insert(document)
-                if deleted { link?.relayDeleted.insert(document) }
+                connection.updateLink { link in
+                    link.relayDocuments.insert(document)
+                    if deleted { link.relayDeleted.insert(document) }
+                }
             }
             let confirmed = current.relayVersions[document] ?? VersionVector()
             if confirmed.includes(local) {
@@ -69,9 +72,12 @@ extension SyncClient {
                 return
             }
             let authors = try authors(of: delta)
-            guard link != nil else { return }
-            let (sequence, actions) = link!.session.send(document: document, changeSet: bytes, authors: authors)
-            link!.inFlight[sequence] = Link.Flight(document: document, target: local)
+            let sent = connection.updateLink { link in
+                let sent = link.session.send(document: document, changeSet: bytes, authors: authors)
+                link.inFlight[sent.sequence] = Link.Flight(document: document, target: local)
+                return sent.actions
+            }
+            guard let actions = sent else { return }
             perform(actions)
             if case .error = status {} else { status = .syncing }
         } catch {
@@ -92,15 +98,17 @@ extension SyncClient {
     /// Periodic work while connected: resume after a rate limit, send edits made by other
     /// processes, and give up on a one-shot sync past its deadline.
     func tick(deadline: ContinuousClock.Instant?) {
-        guard link != nil else { return }
+        guard let link = connection.link else { return }
         if let deadline, ContinuousClock.now > deadline, status != .synced {
             fatal = fatal ?? SyncClientError(.timedOut, "sync did not finish in time; the relay may be overloaded, retry")
             closeLink()
             return
         }
-        if let paused = link!.pausedUntil, ContinuousClock.now >= paused {
-            link!.pausedUntil = nil
-            link!.inFlight.removeAll()
+        if let paused = link.pausedUntil, ContinuousClock.now >= paused {
+            connection.updateLink { link in
+                link.pausedUntil = nil
+                link.inFlight.removeAll()
+            }
             pushAll()
         }
         pushLocalChanges()

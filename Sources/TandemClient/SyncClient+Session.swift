@@ -1,3 +1,4 @@
+// SyncClient: the session's actions performed on the store, frames in and out of the link.
 import TandemCRDT
 import TandemStore
 import TandemSync
@@ -5,8 +6,7 @@ import TandemSync
 extension SyncClient {
     /// Runs `body` on the open link's session and performs the actions it returns.
     func session(_ body: (inout ClientSession) -> [ClientSession.Action]) {
-        guard link != nil else { return }
-        let actions = body(&link!.session)
+        guard let actions = connection.updateLink({ body(&$0.session) }) else { return }
         perform(actions)
     }
 
@@ -20,8 +20,8 @@ extension SyncClient {
                 traffic.bytesReceived += sizes.wire
                 traffic.rawBytesReceived += sizes.raw
             }
-            guard link != nil else { break }
-            actions += link!.session.receive(frame)
+            guard let received = connection.updateLink({ $0.session.receive(frame) }) else { break }
+            actions += received
         }
         perform(actions)
     }
@@ -72,7 +72,7 @@ extension SyncClient {
     }
 
     func send(_ frame: [UInt8]) {
-        guard let link, !link.closing else { return }
+        guard case .connected(let link) = connection else { return }
         if let sizes = FrameCodec.sizes(of: frame) {
             traffic.framesSent += 1
             traffic.bytesSent += sizes.wire
@@ -82,14 +82,17 @@ extension SyncClient {
     }
 
     func closeLink() {
-        guard link != nil, !link!.closing else { return }
-        link!.closing = true
-        link!.outbound.yield(.close)
+        guard case .connected(let link) = connection else { return }
+        connection = .closing(link)
+        link.outbound.yield(.close)
     }
 
     private func opened(_ welcome: Welcome) {
-        link?.maximumFrameBytes = min(configuration.maximumFrameBytes, Int(welcome.maximumFrameBytes))
-        link?.welcomed = true
+        let maximumFrameBytes = min(configuration.maximumFrameBytes, Int(welcome.maximumFrameBytes))
+        connection.updateLink { link in
+            link.maximumFrameBytes = maximumFrameBytes
+            link.welcomed = true
+        }
         subscribeAll()
     }
 
@@ -97,7 +100,7 @@ extension SyncClient {
     func subscribeAll() {
         do {
             let held = try store.sync.versions().map { DocumentVersion(document: $0.id, version: $0.version) }
-            link?.caughtUp = false
+            connection.updateLink { $0.caughtUp = false }
             session { $0.subscribe(held, allDocuments: true) }
         } catch {
             storeFailed(error)
@@ -117,7 +120,7 @@ extension SyncClient {
         for author in frames.flatMap(\.authors) where author.deviceName.unicodeScalars.count <= 64 {
             suggested[author.replica] = author.deviceName
         }
-        if link?.recovering.contains(document) == true {
+        if connection.link?.recovering.contains(document) == true {
             recover(document: document, frames, authors: suggested)
             return
         }
@@ -129,7 +132,7 @@ extension SyncClient {
             }
             if result.pending > 0 {
                 // Changes whose dependencies did not arrive were not saved: ask for the delta again.
-                link?.caughtUp = false
+                connection.updateLink { $0.caughtUp = false }
                 session { $0.subscribe([DocumentVersion(document: document, version: result.version)], allDocuments: false) }
             }
             if result.applied > 0 { changeHandler?(document) }
@@ -143,73 +146,27 @@ extension SyncClient {
         }
     }
 
-    /// The store and the relay hold different changes under the same ids. When the ids are
-    /// this store's own (a restored backup, a copied file), it asks for the document's whole
-    /// history and recovers; otherwise the sync fails loudly.
-    func conflict(in document: DocumentID?, _ equivocation: Equivocation?, message: String) {
-        guard link != nil, let document else {
-            diverged("the relay reports conflicting changes: \(message)")
-            return
-        }
-        var own = false
-        do throws(StoreError) {
-            if let equivocation { own = try store.sync.isOwn(equivocation.replica) }
-        } catch {
-            storeFailed(error)
-            return
-        }
-        guard own else {
-            diverged("document \(document): \(message). Another store holds different changes under the same ids and this store cannot tell which are right; run `tandem doctor`, and re-create this store from the relay if it is the copy")
-            return
-        }
-        guard !link!.recovering.contains(document) else { return }
-        link!.recovering.insert(document)
-        link!.caughtUp = false
-        for (sequence, flight) in link!.inFlight where flight.document == document { link!.inFlight[sequence] = nil }
-        session { $0.subscribe([DocumentVersion(document: document, version: VersionVector())], allDocuments: false) }
-    }
-
-    /// Rebuilds `document` on the relay's whole history (the first frame that holds it), then
-    /// sends what the relay lacks.
-    private func recover(document: DocumentID, _ frames: [RemoteChanges], authors: [ReplicaID: String]) {
-        guard let full = frames.last(where: { $0.changes.isFromTheStart }) else { return }
-        do {
-            let report = try store.sync.recover(document, relayHistory: full.changes, authors: authors)
-            recoveries.append(report)
-            link?.recovering.remove(document)
-            let version = try store.version(document)
-            for frame in frames { session { $0.committed(document: document, sequence: frame.sequence, version: version) } }
-            changeHandler?(document)
-        } catch where error.code == .equivocation {
-            diverged(error.message)
-        } catch {
-            storeFailed(error)
-        }
-    }
-
-    private func diverged(_ message: String) {
-        fatal = SyncClientError(.divergence, message)
-        status = .error(message)
-        closeLink()
-    }
-
     private func receiveHeader(_ header: DocumentHeader) {
         do {
             try store.sync.receiveDocument(id: header.document, type: header.type, name: header.name, created: header.created,
                 deleted: header.deleted, fromAuthority: true)
-            link?.relayDocuments.insert(header.document)
-            if header.deleted != nil { link?.relayDeleted.insert(header.document) } else { link?.relayDeleted.remove(header.document) }
+            connection.updateLink { link in
+                link.relayDocuments.insert(header.document)
+                if header.deleted != nil { link.relayDeleted.insert(header.document) } else { link.relayDeleted.remove(header.document) }
+            }
         } catch {
             storeFailed(error)
         }
     }
 
     private func receiveCaughtUp(_ caughtUp: CaughtUp) {
-        guard link != nil else { return }
+        guard connection.link != nil else { return }
         for entry in caughtUp.documents {
             learn(entry.version, of: entry.document)
-            link!.relayDocuments.insert(entry.document)
-            if entry.deleted { link!.relayDeleted.insert(entry.document) }
+            connection.updateLink { link in
+                link.relayDocuments.insert(entry.document)
+                if entry.deleted { link.relayDeleted.insert(entry.document) }
+            }
             // Ops both hold at the same count are never sent either way: compare their digests.
             do {
                 if try store.sync.exists(entry.document), let found = try store.sync.equivocation(of: entry.document, against: entry.heads) {
@@ -218,17 +175,16 @@ extension SyncClient {
             } catch {
                 storeFailed(error)
             }
-            guard link != nil else { return }
+            guard connection.link != nil else { return }
         }
-        if !link!.recovering.isEmpty { return }
-        link!.caughtUp = true
+        guard connection.link?.recovering.isEmpty == true else { return }
+        connection.updateLink { $0.caughtUp = true }
         pushAll()
         updateStatus()
     }
 
     private func acknowledged(_ ack: Ack) {
-        guard link != nil else { return }
-        let flight = link!.inFlight.removeValue(forKey: ack.sequence)
+        guard let flight = connection.updateLink({ $0.inFlight.removeValue(forKey: ack.sequence) }) else { return }
         learn(ack.version, of: ack.document)
         acknowledged[ack.document] = (acknowledged[ack.document] ?? VersionVector()).merged(with: ack.version)
         do {
@@ -252,11 +208,14 @@ extension SyncClient {
                 updateStatus()
                 return
             }
-            let attempts = link!.resends[ack.document, default: 0] + 1
-            link!.resends[ack.document] = attempts
+            let attempts = connection.updateLink { link in
+                link.resends[ack.document, default: 0] += 1
+                return link.resends[ack.document, default: 0]
+            }
+            guard let attempts else { return }
             if attempts <= 3 { push(ack.document) } else { status = .error("the relay keeps refusing changes of document \(ack.document)") }
         } else {
-            link!.resends[ack.document] = nil
+            connection.updateLink { $0.resends[ack.document] = nil }
         }
         updateStatus()
     }
@@ -269,22 +228,25 @@ extension SyncClient {
         case .rateLimited:
             // The relay dropped the frame the error names (and maybe later ones): pause, then
             // send everything unacknowledged again.
-            link?.pausedUntil = .now + .seconds(1)
+            connection.updateLink { $0.pausedUntil = .now + .seconds(1) }
         case .unknownDocument:
-            link?.relayDocuments.removeAll()
-            link?.inFlight.removeAll()
+            connection.updateLink { link in
+                link.relayDocuments.removeAll()
+                link.inFlight.removeAll()
+            }
             pushAll()
         case .equivocation:
             conflict(in: error.document, error.equivocation, message: error.message)
-        case .replicaMismatch where link?.welcomed == false && !rotatedForMismatch:
+        case .replicaMismatch where connection.link?.welcomed == false && !rotatedForMismatch:
             // The replica is another device's: this store is a copy of that device's. Move to a
             // new replica and connect again; conflicts on the old one are recovered as they come.
             rotatedForMismatch = true
             do {
                 let replica = try store.sync.rotateIdentity(reason: "the relay bound it to another device (this store is a copy)")
-                lastFailure = "this store is a copy of another device's; it now edits as replica \(replica)"
+                let failure = "this store is a copy of another device's; it now edits as replica \(replica)"
+                lastFailure = failure
                 fatal = nil
-                status = .error(lastFailure!)
+                status = .error(failure)
             } catch {
                 storeFailed(error)
             }
@@ -297,9 +259,9 @@ extension SyncClient {
 
     /// Records that the relay holds at least `version` of `document`.
     private func learn(_ version: VersionVector, of document: DocumentID) {
-        // Computed before the assignment: `link?.x = f(link)` would read `link` while writing it.
-        let merged = (link?.relayVersions[document] ?? VersionVector()).merged(with: version)
-        link?.relayVersions[document] = merged
+        connection.updateLink { link in
+            link.relayVersions[document] = (link.relayVersions[document] ?? VersionVector()).merged(with: version)
+        }
     }
 
     func storeFailed(_ error: StoreError) {
@@ -308,7 +270,7 @@ extension SyncClient {
 
     /// Decides between syncing and synced; a one-shot sync closes once synced.
     func updateStatus() {
-        guard fatal == nil, let link, link.isOpen else { return }
+        guard fatal == nil, let link = connection.openLink else { return }
         guard link.caughtUp, link.inFlight.isEmpty, link.pausedUntil == nil, (try? store.sync.outbox().isEmpty) == true else {
             if case .error = status { return }
             status = .syncing

@@ -1,3 +1,4 @@
+// SyncClient: binds a store to a relay (state, public API); the other concerns are in its extensions.
 public import NIOCore
 import NIOPosix
 public import TandemCRDT
@@ -27,7 +28,10 @@ public actor SyncClient {
     /// The account's other online devices, by replica, from their presence.
     public internal(set) var peers: [ReplicaID: Presence] = [:]
 
-    var link: Link?
+    /// The connection to the relay, with its link while there is one.
+    var connection: ConnectionState = .disconnected
+    /// How the client reaches the relay.
+    let transport: any SyncTransport
     var statusHandler: (@Sendable (SyncStatus) -> Void)?
     var changeHandler: (@Sendable (DocumentID) -> Void)?
     /// A failure that ends syncing for good (a refused token).
@@ -55,10 +59,12 @@ public actor SyncClient {
     /// - Parameters:
     ///   - deviceName: the name a new store's device gets.
     ///   - loop: the thread the client and its store run on (default: one of a shared pool).
-    public init(storePath: String, deviceName: String? = nil, configuration: SyncClientConfiguration, loop: (any EventLoop)? = nil)
-        throws(StoreError)
+    ///   - transport: how the client reaches the relay (default: a WebSocket).
+    public init(storePath: String, deviceName: String? = nil, configuration: SyncClientConfiguration, loop: (any EventLoop)? = nil,
+        transport: any SyncTransport = WebSocketTransport()) throws(StoreError)
     {
         self.configuration = configuration
+        self.transport = transport
         self.loop = loop ?? ClientThreads.group.next()
         store = try Store.open(path: storePath, deviceName: deviceName)
         names = try store.sync.deviceNames()
@@ -72,7 +78,7 @@ public actor SyncClient {
     @discardableResult
     public func withStore<T: Sendable>(_ body: @Sendable (Store) throws(StoreError) -> T) throws(StoreError) -> T {
         let result = try body(store)
-        if link == nil {
+        if connection.link == nil {
             if status == .synced, (try? store.sync.outbox().isEmpty) == false { status = .savedLocally }
         } else {
             pushLocalChanges()
@@ -126,7 +132,7 @@ public actor SyncClient {
     }
 
     private func deviceList(_ request: (inout ClientSession) -> [ClientSession.Action]) async throws(SyncClientError) -> [DeviceStatus] {
-        guard let link, link.isOpen else { throw SyncClientError(.protocolFailure, "not connected to the relay; retry once synced") }
+        guard connection.openLink != nil else { throw SyncClientError(.protocolFailure, "not connected to the relay; retry once synced") }
         let result = await withCheckedContinuation { continuation in
             deviceListWaiters.append(continuation)
             session(request)

@@ -114,6 +114,13 @@ let package = Package(
             dependencies: ["TandemCRDT", "TandemStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
+        // What every test target shares, and tandem-dev's harnesses with them: temporary folders,
+        // child processes, the built executables, the relay launcher, HTTP probes, bounded waits.
+        .target(
+            name: "TandemTestSupport",
+            dependencies: ["TandemCommandSupport", "TandemCRDT"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "TandemCLI",
             dependencies: [
@@ -130,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "TandemDev",
             dependencies: [
-                "TandemCommandSupport", "TandemCRDT", "TandemTraces", "TandemStore", "TandemClient", "TandemRelay",
+                "TandemCommandSupport", "TandemTestSupport", "TandemCRDT", "TandemTraces", "TandemStore", "TandemClient", "TandemRelay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -138,6 +145,7 @@ let package = Package(
         .testTarget(
             name: "TandemCRDTTests",
             dependencies: [
+                "TandemTestSupport",
                 "TandemCRDT",
                 "TandemTraces",
                 .product(name: "PropertyBased", package: "swift-property-based"),
@@ -147,12 +155,12 @@ let package = Package(
         ),
         .testTarget(
             name: "TandemTracesTests",
-            dependencies: ["TandemTraces"],
+            dependencies: ["TandemTestSupport", "TandemTraces"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TandemStoreTests",
-            dependencies: ["TandemStore", "TandemCRDT", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["TandemTestSupport", "TandemStore", "TandemCRDT", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .target(
@@ -162,18 +170,19 @@ let package = Package(
         ),
         .testTarget(
             name: "TandemSyncTests",
-            dependencies: ["TandemSync", "TandemCRDT", "TandemWireHarness"],
+            dependencies: ["TandemTestSupport", "TandemSync", "TandemCRDT", "TandemWireHarness"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TandemClientTests",
-            dependencies: ["TandemClient", "TandemSync", "TandemStore", "TandemCRDT"],
+            dependencies: ["TandemTestSupport", "TandemClient", "TandemSync", "TandemStore", "TandemCRDT"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TandemRelayTests",
             dependencies: [
+                "TandemTestSupport",
                 "TandemRelay", "TandemClient", "TandemSync", "TandemStore", "TandemCRDT",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -14,11 +14,11 @@ struct LegacyWebClient {
 
     /// One request; the answer's status and its JSON body (null when it has none).
     func send(_ method: String, _ path: String, body: JSONValue? = nil) throws -> Answer {
-        guard let reply = LoopbackHTTP.request(method, port: UInt16(port), path: path, token: token,
+        guard let reply = LoopbackHTTP.request(method, port: port, path: path, token: token,
             body: body.map { Array($0.serialized().utf8) })
         else {
             throw CommandFailure.report("the web tab's \(method) \(path) got no HTTP answer from the relay", exitCode: .failure)
         }
-        return Answer(status: reply.status, body: reply.body.isEmpty ? .null : (try? JSONValue(parsing: reply.body)) ?? .null)
+        return Answer(status: reply.status, body: reply.bytes.isEmpty ? .null : (try? JSONValue(parsing: reply.bytes)) ?? .null)
     }
 }

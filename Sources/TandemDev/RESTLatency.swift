@@ -16,7 +16,7 @@ struct RESTLatency {
         let token = try CommandFailure.context { () throws(StoreError) in
             try RelayDirectory.open(dataDirectory: dataDirectory).issueToken(account: "rest", deviceName: "web").token
         }
-        guard let colon = relayURL.lastIndex(of: ":"), let port = UInt16(relayURL[relayURL.index(after: colon)...]) else {
+        guard let colon = relayURL.lastIndex(of: ":"), let port = Int(relayURL[relayURL.index(after: colon)...]) else {
             throw CommandFailure.report("the relay URL \(relayURL) has no port", exitCode: .failure)
         }
         let id = DocumentID.random()
@@ -33,7 +33,7 @@ struct RESTLatency {
             }
             let time = ContinuousClock.now - start
             guard reply.status == 200, let answer = try? JSONValue(parsing: reply.body), case .int(let revision)? = answer["revision"] else {
-                throw CommandFailure.report("rest: PUT answered \(reply.status): \(reply.text)", exitCode: .failure)
+                throw CommandFailure.report("rest: PUT answered \(reply.status): \(reply.body)", exitCode: .failure)
             }
             return (revision, answer["merged"] == true, time)
         }

@@ -6,6 +6,7 @@ import Darwin
 import ArgumentParser
 import TandemClient
 import TandemCommandSupport
+import TandemTestSupport
 import TandemCRDT
 import TandemStore
 
@@ -70,11 +71,11 @@ struct RelaySoak: AsyncParsableCommand {
     func run() async throws {
         let folder = try TemporaryDirectory(prefix: "tandem-soak")
         defer { folder.remove() }
-        let relay = try ChildRelay(dataDirectory: folder.path + "/relay",
+        let relay = try RelayProcess(dataDirectory: folder.path + "/relay",
             arguments: ["--max-connections-per-account", String(max(256, sharedClients * 2)), "--changes-per-second", "1000",
                 // The REST benchmark measures answer times, not the per-token rate limit.
                 "--rest-requests-per-second", "100000", "--rest-burst", "100000"])
-        defer { relay.stop() }
+        defer { relay.stop(SIGTERM) }
         print("relay \(relay.url) (pid \(relay.pid)), data in \(folder.path)/relay")
         if sharedClients + accounts > 0 {
             let storeFolder = try TemporaryDirectory(prefix: "tandem-soak-clients", in: clientStores)

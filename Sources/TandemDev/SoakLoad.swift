@@ -6,13 +6,14 @@ import Darwin
 import Synchronization
 import TandemClient
 import TandemCommandSupport
+import TandemTestSupport
 import TandemCRDT
 import TandemRelay
 import TandemStore
 
 /// The load half of `tandem-dev relay-soak`: many devices editing at once, then convergence.
 struct SoakLoad {
-    let relay: ChildRelay
+    let relay: RelayProcess
     let dataDirectory: String
     let storeDirectory: String
     let seconds: Int

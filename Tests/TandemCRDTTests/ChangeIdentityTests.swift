@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TandemCRDT
+import TandemTestSupport
 
 /// Change identity (`Specs/encoding.md` §6): every change has a digest chained per author, two
 /// changes that claim the same ids with different content are refused as an equivocation (and

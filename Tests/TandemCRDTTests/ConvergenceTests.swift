@@ -6,6 +6,7 @@ import Darwin
 import PropertyBased
 import Testing
 @testable import TandemCRDT
+import TandemTestSupport
 
 /// Replicas that edit concurrently and exchange changes in any order, with duplicates and
 /// reordering, end identical: same JSON, same text, same version.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TandemCRDT
+import TandemTestSupport
 
 /// Hostile or corrupt bytes never crash a decoder: they throw a ``TandemCRDTError``, and a
 /// document that fails to apply them is left exactly as it was.

@@ -1,5 +1,6 @@
 import Testing
 @testable import TandemCRDT
+import TandemTestSupport
 
 @Suite struct DocumentBasicsTests {
     @Test func typingIntoTextReadsBack() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TandemCRDT
+import TandemTestSupport
 
 /// The committed fixtures in `Fixtures/` pin the byte format that `Specs/encoding.md` describes:
 /// a build that changes a single byte of the change-set, snapshot or state encoding fails here.

@@ -1,5 +1,6 @@
 import Testing
 @testable import TandemCRDT
+import TandemTestSupport
 
 /// Map registers resolve concurrent writes by (Lamport, replica id) and keep the losers readable;
 /// nested maps created concurrently merge; counters add up; the JSON bridge turns whole-value

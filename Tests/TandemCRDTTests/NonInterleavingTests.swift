@@ -1,5 +1,6 @@
 import Testing
 @testable import TandemCRDT
+import TandemTestSupport
 
 /// Runs typed concurrently at the same place never interleave (the Fugue paper's cases: forward
 /// and backward typing, inserts into the middle of a text, three replicas), whatever the delivery

@@ -1,5 +1,6 @@
 import Testing
 @testable import TandemCRDT
+import TandemTestSupport
 
 /// Changes that wait for dependencies: indexed by what they lack, bounded, and named.
 @Suite struct PendingChangesTests {

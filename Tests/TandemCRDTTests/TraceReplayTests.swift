@@ -1,6 +1,7 @@
 import Testing
 import TandemCRDT
 import TandemTraces
+import TandemTestSupport
 
 /// Replaying the real editing traces gives exactly their recorded final text.
 @Suite struct TraceReplayTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import TandemCRDT
+import TandemTestSupport
 
 /// The change-log decoder's UTF-8 reader accepts exactly valid UTF-8.
 @Suite struct UTF8DecodingTests {

@@ -3,12 +3,13 @@ import Testing
 import TandemClient
 import TandemCRDT
 import TandemStore
+import TandemTestSupport
 
 /// Two devices that sync through a relay end up with the same documents (over the loopback
 /// transport: a real relay session and store, no sockets).
 @Suite struct ClientConvergenceTests {
     @Test func twoClientsConvergeThroughTheRelay() async throws {
-        let folder = TestDirectory()
+        let folder = try TemporaryDirectory()
         let relay = try LoopbackRelay(directory: folder.path)
         let phone = try makeClient("Phone", in: folder, relay: relay)
         let laptop = try makeClient("Laptop", in: folder, relay: relay)

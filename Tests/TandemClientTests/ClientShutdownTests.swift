@@ -4,11 +4,12 @@ import Testing
 import TandemClient
 import TandemCRDT
 import TandemStore
+import TandemTestSupport
 
 /// Stopping or cancelling a client ends its connection and its tasks, even with frames queued.
 @Suite struct ClientShutdownTests {
     @Test func stopEndsRunAndClosesTheConnection() async throws {
-        let folder = TestDirectory()
+        let folder = try TemporaryDirectory()
         let relay = try LoopbackRelay(directory: folder.path)
         let phone = try makeClient("Phone", in: folder, relay: relay)
         let run = Task { try await phone.run() }
@@ -22,7 +23,7 @@ import TandemStore
     }
 
     @Test func stopWhileConnectingEndsRun() async throws {
-        let folder = TestDirectory()
+        let folder = try TemporaryDirectory()
         let relay = try LoopbackRelay(directory: folder.path)
         await relay.set(handshake: .milliseconds(300))
         let phone = try makeClient("Phone", in: folder, relay: relay)
@@ -37,7 +38,7 @@ import TandemStore
     }
 
     @Test func cancellingRunWhileFramesQueueEndsIt() async throws {
-        let folder = TestDirectory()
+        let folder = try TemporaryDirectory()
         let relay = try LoopbackRelay(directory: folder.path)
         let phone = try makeClient("Phone", in: folder, relay: relay)
         let document = try await phone.withStore { store throws(StoreError) in try store.createDocument(name: "notes") }
@@ -54,7 +55,7 @@ import TandemStore
     }
 
     @Test func oneShotSyncReturnsOnceSynced() async throws {
-        let folder = TestDirectory()
+        let folder = try TemporaryDirectory()
         let relay = try LoopbackRelay(directory: folder.path)
         let phone = try makeClient("Phone", in: folder, relay: relay)
         let document = try await phone.withStore { store throws(StoreError) in try store.createDocument(name: "notes") }

@@ -5,6 +5,7 @@ import Testing
 @testable import TandemClient
 import TandemCRDT
 import TandemStore
+import TandemTestSupport
 
 /// The inbound channel never drops or reorders a frame, and its reader waits (suspended, not
 /// polling) while the applier is behind; closing or cancelling wakes whichever side waits.
@@ -78,7 +79,7 @@ import TandemStore
     /// Many more frames than the buffer holds, to a client whose every commit is slow: every
     /// frame is applied and acknowledged, in the order the relay sent them.
     @Test func slowClientAppliesEveryFrameInOrder() async throws {
-        let folder = TestDirectory()
+        let folder = try TemporaryDirectory()
         let relay = try LoopbackRelay(directory: folder.path)
         let phone = try makeClient("Phone", in: folder, relay: relay)
         let document = try await phone.withStore { store throws(StoreError) in try store.createDocument(name: "notes") }

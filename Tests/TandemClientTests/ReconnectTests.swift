@@ -3,12 +3,13 @@ import Testing
 import TandemClient
 import TandemCRDT
 import TandemStore
+import TandemTestSupport
 
 /// A connection that drops loses nothing: what the relay did not acknowledge stays in the
 /// outbox and is sent again on the next connection.
 @Suite struct ReconnectTests {
     @Test func droppedConnectionResendsTheOutboxAndEndsSynced() async throws {
-        let folder = TestDirectory()
+        let folder = try TemporaryDirectory()
         let relay = try LoopbackRelay(directory: folder.path)
         let phone = try makeClient("Phone", in: folder, relay: relay)
         let run = Task { try await phone.run() }
@@ -41,7 +42,7 @@ import TandemStore
     }
 
     @Test func unreachableRelayIsRetriedUntilItAnswers() async throws {
-        let folder = TestDirectory()
+        let folder = try TemporaryDirectory()
         let relay = try LoopbackRelay(directory: folder.path)
         await relay.set(unreachable: true)
         let phone = try makeClient("Phone", in: folder, relay: relay)

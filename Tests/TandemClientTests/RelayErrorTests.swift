@@ -4,11 +4,12 @@ import TandemClient
 import TandemCRDT
 import TandemStore
 import TandemSync
+import TandemTestSupport
 
 /// What the relay reports in `error` frames reaches the device as its status.
 @Suite struct RelayErrorTests {
     @Test func errorFrameFromTheRelayBecomesTheErrorStatus() async throws {
-        let folder = TestDirectory()
+        let folder = try TemporaryDirectory()
         let relay = try LoopbackRelay(directory: folder.path)
         let phone = try makeClient("Phone", in: folder, relay: relay)
         let log = StatusLog()
@@ -26,7 +27,7 @@ import TandemSync
     }
 
     @Test func refusedTokenEndsSyncAsUnauthorized() async throws {
-        let folder = TestDirectory()
+        let folder = try TemporaryDirectory()
         let relay = try LoopbackRelay(directory: folder.path)
         await relay.set(refusal: SyncError(.unauthorized, "the token is unknown or revoked"))
         let phone = try makeClient("Phone", in: folder, relay: relay)

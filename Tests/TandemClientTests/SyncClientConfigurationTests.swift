@@ -2,6 +2,7 @@
 import Testing
 @testable import TandemClient
 import TandemCRDT
+import TandemTestSupport
 
 /// Relay URLs become sync WebSocket URLs, and reconnect delays back off with jitter up to a cap.
 @Suite struct SyncClientConfigurationTests {

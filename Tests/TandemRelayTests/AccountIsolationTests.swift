@@ -3,12 +3,13 @@ import TandemClient
 import TandemCRDT
 import TandemStore
 import TandemSync
+import TandemTestSupport
 
 extension RelayProcessTests {
     /// One account's token never reads or writes another account's documents.
     @Suite struct AccountIsolationTests {
         @Test func aTokenOfOneAccountNeverReadsOrWritesAnothersDocuments() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let alice = try TestDevice("Alice", in: folder, relayURL: relay.url,
                 token: issueToken(dataDirectory: relay.dataDirectory, account: "alice", device: "Alice"))

@@ -8,6 +8,7 @@ import TandemClient
 @testable import TandemCRDT
 import TandemStore
 import TandemSync
+import TandemTestSupport
 
 /// A device driven only through the `tandem` command line, as a user would: its own store file
 /// and token.
@@ -17,8 +18,8 @@ struct CLIDevice {
     let relayURL: String
 
     /// Runs `tandem` with `arguments`; the output holds its standard output and error.
-    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        try ChildProcess.run([RelayProcess.binary] + arguments, errors: true)
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+        try ChildProcess.run([Executables.path(of: "tandem")] + arguments, errors: .merged)
     }
 
     @discardableResult
@@ -46,7 +47,7 @@ struct CLIDevice {
     }
 
     func json(_ id: DocumentID) throws -> String {
-        try ChildProcess.run([RelayProcess.binary, "doc", "get", id.description, "--store", store]).output
+        try ChildProcess.run([Executables.path(of: "tandem"), "doc", "get", id.description, "--store", store]).output
     }
 
     /// Copies the store file with its `-wal` and `-shm` beside it (as a backup or a file copy
@@ -66,7 +67,7 @@ extension RelayProcessTests {
     /// backups and copied stores recover with every edit, forged and equivocating changes are
     /// refused and change nothing.
     @Suite struct ChangeIdentityTests {
-        static func devices(_ names: [String], relay: RelayProcess, folder: TestDirectory) throws -> [CLIDevice] {
+        static func devices(_ names: [String], relay: RelayProcess, folder: TemporaryDirectory) throws -> [CLIDevice] {
             try names.map { name in
                 CLIDevice(store: folder.file(name + ".tandem"),
                     token: try issueToken(dataDirectory: relay.dataDirectory, account: "family", device: name), relayURL: relay.url)
@@ -85,7 +86,7 @@ extension RelayProcessTests {
 
         @Test(arguments: [false, true])
         func aPhoneRestoredFromAnOlderBackupKeepsEveryEditAndConverges(copiedWhileOpen: Bool) throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let devices = try Self.devices(["phone", "laptop", "tablet"], relay: relay, folder: folder)
             let (phone, laptop, tablet) = (devices[0], devices[1], devices[2])
@@ -94,14 +95,12 @@ extension RelayProcessTests {
             let backup = folder.file("backup.tandem")
             if copiedWhileOpen {
                 // Another process holds the store open (a watching sync) while the backup is taken.
-                let (watcher, output) = try ChildProcess.spawn([RelayProcess.binary, "sync", "--store", phone.store, "--relay", relay.url,
+                let watcher = try ChildProcess([Executables.path(of: "tandem"), "sync", "--store", phone.store, "--relay", relay.url,
                     "--token", phone.token, "--watch"])
-                _ = try ChildProcess.readLine(from: output, prefix: "status: synced", timeoutSeconds: 20)
+                _ = try watcher.readLine(prefix: "status: synced", timeoutSeconds: 20)
                 try CLIDevice.copy(phone.store, to: backup)
-                kill(watcher, SIGTERM)
-                var status: Int32 = 0
-                waitpid(watcher, &status, 0)
-                close(output)
+                watcher.signal(SIGTERM)
+                watcher.finish()
             } else {
                 try CLIDevice.copy(phone.store, to: backup)
             }
@@ -122,7 +121,7 @@ extension RelayProcessTests {
 
         @Test(arguments: [false, true])
         func aStoreCopiedToASecondMachineKeepsBothMachinesEdits(sameToken: Bool) throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let devices = try Self.devices(["laptop", "newlaptop", "phone"], relay: relay, folder: folder)
             var (laptop, copy, phone) = (devices[0], devices[1], devices[2])
@@ -139,7 +138,7 @@ extension RelayProcessTests {
         }
 
         @Test func aThirdStoreThatMergedACopysConflictingChangesFailsLoudly() throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let devices = try Self.devices(["laptop", "phone"], relay: relay, folder: folder)
             let (laptop, phone) = (devices[0], devices[1])
@@ -165,7 +164,7 @@ extension RelayProcessTests {
         }
 
         @Test func aSignedOutDevicesNewChangesAreRefusedWhenAnotherDeviceRelaysThem() throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let devices = try Self.devices(["phone", "laptop", "tablet"], relay: relay, folder: folder)
             let (phone, laptop, tablet) = (devices[0], devices[1], devices[2])
@@ -184,7 +183,7 @@ extension RelayProcessTests {
         }
 
         @Test func forgedHellosAndChangesAreRefusedAndChangeNothing() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let devices = try Self.devices(["phone", "intruder"], relay: relay, folder: folder)
             let phone = devices[0]
@@ -281,7 +280,7 @@ extension RelayProcessTests {
         }
 
         @Test func equivocationIsRefusedByTheRelayAndByMerge() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let devices = try Self.devices(["phone", "raw"], relay: relay, folder: folder)
             let phone = devices[0]
@@ -337,7 +336,7 @@ extension RelayProcessTests {
         @Test(arguments: 0..<2)
         func randomRestoresAndCopiesAmongEditsAndSyncsConvergeWithEveryEdit(round: Int) throws {
             var random = SeededGenerator(seed: SeededGenerator.seed(for: "randomRestoresAndCopies round \(round)"))
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             var devices = try Self.devices(["d0", "d1", "d2"], relay: relay, folder: folder)
             let id = try devices[0].create(#"{"caption": ""}"#)

@@ -2,13 +2,14 @@ import Testing
 import TandemClient
 import TandemCRDT
 import TandemStore
+import TandemTestSupport
 
 extension RelayProcessTests {
     /// Devices that edit offline converge, whatever order they come back in.
     @Suite struct ConvergenceTests {
         @Test func threeDevicesConvergeAfterThousandsOfOfflineOpsInRandomOrder() async throws {
             var generator = SeededGenerator(seed: SeededGenerator.seed(for: "convergence"))
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let devices = try ["Phone", "Laptop", "Tablet"].map { name in
                 try TestDevice(name, in: folder, relayURL: relay.url,
@@ -62,7 +63,7 @@ extension RelayProcessTests {
         }
 
         @Test func liveEditsDeletionsAndNewDocumentsReachTheOtherDevices() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let devices = try ["Phone", "Laptop"].map { name in
                 try TestDevice(name, in: folder, relayURL: relay.url,

@@ -7,6 +7,7 @@ import Testing
 import TandemClient
 import TandemCRDT
 import TandemStore
+import TandemTestSupport
 
 extension RelayProcessTests {
     /// A relay killed with SIGKILL mid-sync loses nothing it acknowledged, and devices resume
@@ -14,7 +15,7 @@ extension RelayProcessTests {
     @Suite struct CrashDurabilityTests {
         @Test func killedRelayLosesNothingAcknowledgedAndDevicesResumeByThemselves() async throws {
             var generator = SeededGenerator(seed: SeededGenerator.seed(for: "crash durability"))
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let writer = try TestDevice("Writer", in: folder, relayURL: relay.url,
                 token: issueToken(dataDirectory: relay.dataDirectory, account: "crash", device: "Writer"))
@@ -61,7 +62,7 @@ extension RelayProcessTests {
         /// PUTs; after each restart the project holds at least every acknowledged write.
         @Test func aKilledRelayLosesNoAcknowledgedRESTWrite() async throws {
             var generator = SeededGenerator(seed: SeededGenerator.seed(for: "REST crash durability"))
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let token = try issueToken(dataDirectory: relay.dataDirectory, account: "crash", device: "web")
             let id = DocumentID.random()

@@ -8,6 +8,7 @@ import TandemClient
 import TandemCRDT
 import TandemStore
 import TandemSync
+import TandemTestSupport
 
 extension RelayProcessTests {
     /// What a relay does with frames that repeat, arrive out of order, or are broken.
@@ -15,7 +16,7 @@ extension RelayProcessTests {
         static let caption = ContainerID.root.child("caption", .text)
 
         @Test func duplicateAndReorderedFramesAreHarmless() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let token = try issueToken(dataDirectory: relay.dataDirectory, account: "frames", device: "raw")
             let raw = RawSyncClient(relayURL: relay.url)
@@ -56,7 +57,7 @@ extension RelayProcessTests {
         }
 
         @Test func brokenFramesGetErrorFramesAndTheRelayKeepsServingOthers() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let limit = 64 * 1_024
             let relay = try RelayProcess(dataDirectory: folder.file("relay"), arguments: ["--max-frame-bytes", String(limit)])
             let account = "frames"

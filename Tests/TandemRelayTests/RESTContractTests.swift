@@ -2,6 +2,7 @@ import Testing
 import TandemClient
 import TandemCRDT
 import TandemStore
+import TandemTestSupport
 
 extension RelayProcessTests {
     /// The REST compatibility layer (`Specs/rest-api.yaml`) against a real relay process on
@@ -9,11 +10,12 @@ extension RelayProcessTests {
     @Suite struct RESTContractTests {
         /// A relay with one account's REST token (and any extra `serve` arguments).
         struct Setup {
-            let folder = TestDirectory()
+            let folder: TemporaryDirectory
             let relay: RelayProcess
             let rest: RESTClient
 
             init(_ arguments: [String] = [], account: String = "alice") throws {
+                folder = try TemporaryDirectory()
                 relay = try RelayProcess(dataDirectory: folder.file("relay"), arguments: arguments)
                 rest = RESTClient(port: relay.port, token: try issueToken(dataDirectory: relay.dataDirectory, account: account, device: "web"))
             }

@@ -2,6 +2,7 @@ import Testing
 import TandemClient
 import TandemCRDT
 import TandemStore
+import TandemTestSupport
 
 extension RelayProcessTests {
     /// Property, end to end: old-contract REST clients and WebSocket devices editing one project
@@ -11,7 +12,7 @@ extension RelayProcessTests {
     @Suite struct RESTConvergenceTests {
         @Test(arguments: 0..<3) func legacyClientsAndDevicesConvergeWithoutLosingEdits(round: Int) async throws {
             var random = SeededGenerator(seed: SeededGenerator.seed(for: "REST convergence round \(round)"))
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let id = DocumentID.random()
             let rest = RESTClient(port: relay.port, token: try issueToken(dataDirectory: relay.dataDirectory, account: "mix", device: "web-0"))

@@ -8,13 +8,14 @@ import TandemClient
 import TandemCRDT
 import TandemStore
 import TandemSync
+import TandemTestSupport
 
 extension RelayProcessTests {
     /// The commands, the HTTP endpoints, tokens and limits, as a user meets them.
     @Suite struct RelayCommandTests {
         /// `tandem demo`, what `make demo` runs: devices and a legacy REST client converge.
         @Test func theDemoEndsWithEveryReplicaIdentical() throws {
-            let demo = try ChildProcess.run([RelayProcess.binary, "demo"], timeoutSeconds: 60)
+            let demo = try ChildProcess.run([Executables.path(of: "tandem"), "demo"], timeoutSeconds: 60)
             #expect(demo.status == 0, "\(demo.output)")
             #expect(demo.output.contains("identical on both devices: yes"))
             #expect(demo.output.contains("identical on iPhone, MacBook and the web tab: yes"))
@@ -23,9 +24,9 @@ extension RelayProcessTests {
         }
 
         @Test func tokensEndpointsSyncCommandAndCleanStop() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
-            let created = try ChildProcess.run([RelayProcess.binary, "relay", "token", "create", "--data", relay.dataDirectory,
+            let created = try ChildProcess.run([Executables.path(of: "tandem"), "relay", "token", "create", "--data", relay.dataDirectory,
                 "--account", "cli", "--device", "Phone"])
             #expect(created.status == 0)
             let token = String(created.output.split(separator: "\n").last ?? "")
@@ -40,11 +41,11 @@ extension RelayProcessTests {
 
             // `tandem sync` against the relay: exit 0 when synced, 77 for a refused token.
             let store = folder.file("phone.tandem")
-            let made = try ChildProcess.run([RelayProcess.binary, "doc", "create", "--store", store, "--name", "note"])
+            let made = try ChildProcess.run([Executables.path(of: "tandem"), "doc", "create", "--store", store, "--name", "note"])
             #expect(made.status == 0)
-            let synced = try ChildProcess.run([RelayProcess.binary, "sync", "--store", store, "--relay", relay.url, "--token", token])
+            let synced = try ChildProcess.run([Executables.path(of: "tandem"), "sync", "--store", store, "--relay", relay.url, "--token", token])
             #expect(synced.status == 0 && synced.output.contains("synced 1 document"), "\(synced.output)")
-            let refused = try ChildProcess.run([RelayProcess.binary, "sync", "--store", store, "--relay", relay.url, "--token", "tdm_nope"])
+            let refused = try ChildProcess.run([Executables.path(of: "tandem"), "sync", "--store", store, "--relay", relay.url, "--token", "tdm_nope"])
             #expect(refused.status == 77)
             let devices = try HTTPProbe.request("GET", port: relay.port, path: "/api/devices", token: token)
             #expect(devices.status == 200 && devices.body.contains("\"Phone\"") && devices.body.contains("\"lastSeen\":1"))
@@ -55,7 +56,7 @@ extension RelayProcessTests {
             let running = live.goOnline()
             #expect(await live.client.waitUntilSynced(timeout: .seconds(20)))
             let liveToken = live.client.configuration.token
-            let revoked = try ChildProcess.run([RelayProcess.binary, "relay", "token", "revoke", "--data", relay.dataDirectory, liveToken])
+            let revoked = try ChildProcess.run([Executables.path(of: "tandem"), "relay", "token", "revoke", "--data", relay.dataDirectory, liveToken])
             #expect(revoked.status == 0)
             await #expect(throws: SyncClientError.self) { try await running.value }
 
@@ -65,7 +66,7 @@ extension RelayProcessTests {
         }
 
         @Test func signOutEverywhereElseOverTheProtocol() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let devices = try ["Phone", "Laptop", "Tablet"].map { name in
                 try TestDevice(name, in: folder, relayURL: relay.url, token: issueToken(dataDirectory: relay.dataDirectory, account: "out", device: name))
@@ -87,7 +88,7 @@ extension RelayProcessTests {
         }
 
         @Test func connectionAndRateLimitsAnswerWithClearErrors() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"),
                 arguments: ["--max-connections-per-account", "1", "--changes-per-second", "5"])
             let token = try issueToken(dataDirectory: relay.dataDirectory, account: "limits", device: "one")

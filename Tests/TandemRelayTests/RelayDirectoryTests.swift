@@ -8,6 +8,7 @@ import Testing
 import TandemCRDT
 import TandemStore
 @testable import TandemRelay
+import TandemTestSupport
 
 /// The relay database keeps only token hashes, and tokens open, revoke and sign out as they should.
 @Suite struct RelayDirectoryTests {
@@ -23,7 +24,7 @@ import TandemStore
     }
 
     @Test func tokensAreStoredHashedAndRevokeCleanly() throws {
-        let folder = TestDirectory()
+        let folder = try TemporaryDirectory()
         let directory = try RelayDirectory.open(dataDirectory: folder.path)
         let phone = try directory.issueToken(account: "alice", deviceName: "Phone")
         let laptop = try directory.issueToken(account: "alice", deviceName: "Laptop")

@@ -1,4 +1,5 @@
 import Testing
+import TandemTestSupport
 
 /// Proofs against a real `tandem relay serve` process on 127.0.0.1, with real WebSocket clients
 /// and real store files. Serialized: each suite runs its own relay, and on a small machine

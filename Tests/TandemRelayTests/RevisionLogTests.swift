@@ -2,6 +2,7 @@ import Testing
 import TandemCRDT
 import TandemStore
 @testable import TandemRelay
+import TandemTestSupport
 
 /// The relay's revision log (`Specs/relay.md`, "Revision log") and the writes the REST layer
 /// builds on: concurrent puts from an old version, renames, restores.
@@ -11,14 +12,14 @@ import TandemStore
         var now: Int64 = 1_000
     }
 
-    static func store(_ directory: TestDirectory, _ clock: Clock = Clock(), kept: Int = 10_000) throws -> (Store, RevisionLog) {
+    static func store(_ directory: TemporaryDirectory, _ clock: Clock = Clock(), kept: Int = 10_000) throws -> (Store, RevisionLog) {
         let store = try Store.open(path: directory.file("relay.tandem"), deviceName: "relay")
         store.clock = { clock.now += 1; return clock.now }
         return (store, try RevisionLog(store: store, kept: kept))
     }
 
     @Test func everyCommittedWriteTakesOneRevisionAndARolledBackOneNone() throws {
-        let directory = TestDirectory()
+        let directory = try TemporaryDirectory()
         let (store, log) = try Self.store(directory)
         let id = try store.createDocument(name: "Doc", json: ["caption": "Hi", "status": "new"])
         let created = try #require(try log.revision(of: id))
@@ -77,7 +78,7 @@ import TandemStore
     }
 
     @Test func aTaggedWriteIsFoundByItsRequestAndARolledBackTagIsGone() throws {
-        let directory = TestDirectory()
+        let directory = try TemporaryDirectory()
         let (store, log) = try Self.store(directory)
         let id = try store.createDocument(json: ["n": 0])
         let base = try #require(try log.revision(of: id))
@@ -107,7 +108,7 @@ import TandemStore
     }
 
     @Test func revisionsPastTheLimitArePruned() throws {
-        let directory = TestDirectory()
+        let directory = try TemporaryDirectory()
         let (store, log) = try Self.store(directory, kept: 3)
         let id = try store.createDocument(json: ["n": 0])
         var numbers = [try #require(try log.revision(of: id)).number]
@@ -123,7 +124,7 @@ import TandemStore
     }
 
     @Test func aPutFromAnOldVersionMergesWithEverythingSinceIt() throws {
-        let directory = TestDirectory()
+        let directory = try TemporaryDirectory()
         let (store, log) = try Self.store(directory)
         let id = try store.createDocument(json: ["title": "Draft", "caption": "The fox", "tags": ["a", "b"], "status": "open"])
         let base = try #require(try log.revision(of: id))
@@ -161,7 +162,7 @@ import TandemStore
     }
 
     @Test func aTombstoneOlderThanARestoreNoLongerDeletes() throws {
-        let directory = TestDirectory()
+        let directory = try TemporaryDirectory()
         let clock = Clock()
         let (store, log) = try Self.store(directory, clock)
         let id = try store.createDocument(name: "Doc", json: ["n": 1])
@@ -213,7 +214,7 @@ import TandemStore
     }
 
     @Test func anAccountStoreOfSchema3KeepsItsRevisionsAndADeviceStoreLosesTheTable() throws {
-        let directory = TestDirectory()
+        let directory = try TemporaryDirectory()
         for (file, rows) in [("account.tandem", 2), ("device.tandem", 0)] {
             let path = directory.file(file)
             let id: DocumentID
@@ -244,7 +245,7 @@ import TandemStore
     }
 
     @Test func aRevisionLogOfANewerRelayIsRefused() throws {
-        let directory = TestDirectory()
+        let directory = try TemporaryDirectory()
         let (store, _) = try Self.store(directory)
         try store.database.run("UPDATE relay_meta SET value = 99 WHERE key = 'revision_log'")
         let error = try #require(throws: StoreError.self) { try RevisionLog(store: store, kept: 10) }

@@ -3,6 +3,7 @@ import Testing
 import TandemCRDT
 import TandemStore
 @testable import TandemRelay
+import TandemTestSupport
 
 /// Property: legacy clients that write whole JSON values from whatever revision they last
 /// pulled (the REST contract), interleaved with direct edits, in random order, lose nothing.
@@ -30,7 +31,7 @@ import TandemStore
 
     static func simulate(seed: UInt64) throws {
         var random = SplitMix64(seed: seed)
-        let directory = TestDirectory()
+        let directory = try TemporaryDirectory()
         let store = try Store.open(path: directory.file("relay.tandem"), deviceName: "relay")
         let log = try RevisionLog(store: store, kept: 10_000)
         let id = try store.createDocument(json: ["caption": "start"])

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Testing
+import TandemTestSupport
 
 extension RelayProcessTests {
     /// Tokens off the command line: `--token-file FILE` (`-`: standard input) and
@@ -13,12 +14,12 @@ extension RelayProcessTests {
         /// `environment` sets it (`NAME=value` entries), standard input from the file `input`
         /// when given; the output holds standard output and error.
         static func tandem(_ arguments: [String], environment: [String] = [], input: String? = nil) throws
-            -> (status: Int32, output: String)
+            -> (status: Int32, output: String, errors: String)
         {
-            let command = ["/usr/bin/env", "-u", "TANDEM_TOKEN"] + environment + [RelayProcess.binary] + arguments
-            guard let input else { return try ChildProcess.run(command, errors: true) }
+            let command = ["/usr/bin/env", "-u", "TANDEM_TOKEN"] + environment + [Executables.path(of: "tandem")] + arguments
+            guard let input else { return try ChildProcess.run(command, errors: .merged) }
             // As `tandem … --token-file - < FILE` in a shell.
-            return try ChildProcess.run(["/bin/sh", "-c", "input=$1; shift; exec \"$@\" < \"$input\"", "sh", input] + command, errors: true)
+            return try ChildProcess.run(["/bin/sh", "-c", "input=$1; shift; exec \"$@\" < \"$input\"", "sh", input] + command, errors: .merged)
         }
 
         static func write(_ text: String, to path: String) throws {
@@ -28,9 +29,9 @@ extension RelayProcessTests {
         }
 
         @Test func syncAndTheTokenCommandsTakeTheTokenFromAFileStandardInputOrTANDEM_TOKEN() throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
-            let created = try ChildProcess.run([RelayProcess.binary, "relay", "token", "create", "--data", relay.dataDirectory,
+            let created = try ChildProcess.run([Executables.path(of: "tandem"), "relay", "token", "create", "--data", relay.dataDirectory,
                 "--account", "files", "--device", "Phone"])
             #expect(created.status == 0, "\(created.output)")
             let token = String(created.output.split(separator: "\n").last ?? "")
@@ -87,7 +88,7 @@ extension RelayProcessTests {
         }
 
         @Test func aTokenSourceThatCannotBeUsedIsRefusedWithAClearError() throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let store = folder.file("never.tandem")
             // Nothing is contacted: every case fails before the store is opened or the relay dialled.
             let sync = ["sync", "--store", store, "--relay", "http://127.0.0.1:9", "--timeout", "5"]

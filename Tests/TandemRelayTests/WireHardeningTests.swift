@@ -8,33 +8,18 @@ import TandemClient
 import TandemCRDT
 import TandemStore
 import TandemSync
+import TandemTestSupport
 
 extension RelayProcessTests {
     /// A relay that refuses what it cannot trust, says why, and never disguises a failure.
     @Suite struct WireHardeningTests {
         static let caption = ContainerID.root.child("caption", .text)
 
-        /// The relay's peak resident memory (VmHWM), in bytes. macOS has no /proc: there it is
-        /// the lifetime peak physical footprint proc_pid_rusage reports.
+        /// The relay's peak resident memory (VmHWM), in bytes (``ProcessStatistics``; on macOS
+        /// the lifetime peak physical footprint).
         static func peakMemory(of pid: pid_t) throws -> Int {
-            #if canImport(Darwin)
-            var usage = rusage_info_v4()
-            let result = withUnsafeMutablePointer(to: &usage) { pointer in
-                pointer.withMemoryRebound(to: rusage_info_t?.self, capacity: 1) { proc_pid_rusage(pid, Int32(RUSAGE_INFO_V4), $0) }
-            }
-            guard result == 0 else { throw ProcessFailure("proc_pid_rusage failed for \(pid)") }
-            return Int(usage.ri_lifetime_max_phys_footprint)
-            #else
-            guard let file = fopen("/proc/\(pid)/status", "r") else { throw ProcessFailure("cannot read /proc/\(pid)/status") }
-            defer { fclose(file) }
-            var lines: [String] = []
-            var buffer = [CChar](repeating: 0, count: 4_096)
-            while fgets(&buffer, Int32(buffer.count), file) != nil { lines.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
-            guard let line = lines.first(where: { $0.hasPrefix("VmHWM:") }),
-                let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
-            else { throw ProcessFailure("no VmHWM in /proc/\(pid)/status") }
-            return kilobytes * 1_024
-            #endif
+            guard let memory = ProcessStatistics.memory(of: pid) else { throw ProcessFailure("the system tells no memory of process \(pid)") }
+            return memory.peak * 1_024
         }
 
         /// A frame with this header and payload (the checksum right).
@@ -53,7 +38,7 @@ extension RelayProcessTests {
         static func isError(_ message: Message) -> Bool { if case .error = message { true } else { false } }
 
         @Test func compressionBombsAreRefusedBeforeInflatingAndMemoryStaysBounded() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let limit = FrameCodec.defaultMaximumFrameBytes
             // 120 MiB of zeros is a few KB of zstd.
@@ -92,7 +77,7 @@ extension RelayProcessTests {
         }
 
         @Test func refusedFramesDoNotCountAsTraffic() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let raw = RawSyncClient(relayURL: relay.url)
             // 16 bytes: a header claiming 4 GiB of raw payload, and no payload.
@@ -109,7 +94,7 @@ extension RelayProcessTests {
         }
 
         @Test func aChangeWithMissingDependenciesIsAnsweredWithWhatItLacks() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let raw = RawSyncClient(relayURL: relay.url)
             #expect(try await raw.open(token: try issueToken(dataDirectory: relay.dataDirectory, account: "deps", device: "raw")) != nil)
@@ -138,7 +123,7 @@ extension RelayProcessTests {
         }
 
         @Test func nonCanonicalDocumentIdsAreUnknownDocumentsAndTheSessionGoesOn() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let raw = RawSyncClient(relayURL: relay.url)
             #expect(try await raw.open(token: try issueToken(dataDirectory: relay.dataDirectory, account: "ids", device: "raw")) != nil)
@@ -187,7 +172,7 @@ extension RelayProcessTests {
         }
 
         @Test func fatalErrorsCloseWithTheErrorsCode() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let unknownToken = RawSyncClient(relayURL: relay.url)
             unknownToken.send(.hello(Hello(deviceName: "raw", token: "nope", signingKey: SigningKey())))
@@ -204,7 +189,7 @@ extension RelayProcessTests {
         }
 
         @Test func rateLimitedNamesTheDroppedFrame() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"), arguments: ["--changes-per-second", "1"])
             let raw = RawSyncClient(relayURL: relay.url)
             #expect(try await raw.open(token: try issueToken(dataDirectory: relay.dataDirectory, account: "rate", device: "raw")) != nil)
@@ -225,7 +210,7 @@ extension RelayProcessTests {
         }
 
         @Test func aStorageFailureIsA503WithARequestIdNotA401() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let token = try issueToken(dataDirectory: relay.dataDirectory, account: "broken", device: "rest")
             #expect(try HTTPProbe.request("GET", port: relay.port, path: "/api/projects", token: token).status == 200)
@@ -257,7 +242,7 @@ extension RelayProcessTests {
         }
 
         @Test func anOversizedBodyIsA413EvenForClientsThatSendItAllFirst() throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))
             let token = try issueToken(dataDirectory: relay.dataDirectory, account: "big", device: "rest")
             let script = """
@@ -281,14 +266,14 @@ extension RelayProcessTests {
                 response = connection.getresponse()
                 print("expect", response.status, json.loads(response.read())["error"]["code"])
                 """
-            let result = try ChildProcess.run(["/usr/bin/python3", "-c", script], timeoutSeconds: 60, errors: true)
+            let result = try ChildProcess.run(["/usr/bin/python3", "-c", script], timeoutSeconds: 60, errors: .merged)
             #expect(result.status == 0, "\(result.output)")
             #expect(result.output.contains("urllib 413 payloadTooLarge"), "\(result.output)")
             #expect(result.output.contains("expect 413 payloadTooLarge"), "\(result.output)")
         }
 
         @Test func aPeerThatStopsAnsweringPingsIsClosedAndGoesOffline() async throws {
-            let folder = TestDirectory()
+            let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"), arguments: ["--ping-interval", "1"])
             let watcher = RawSyncClient(relayURL: relay.url)
             #expect(try await watcher.open(token: try issueToken(dataDirectory: relay.dataDirectory, account: "ping", device: "watcher")) != nil)

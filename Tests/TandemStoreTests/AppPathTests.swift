@@ -1,6 +1,7 @@
 import Testing
 import TandemCRDT
 import TandemStore
+import TandemTestSupport
 
 /// The app developer's path as README's "Using a store from Swift" shows it, kept compiling and
 /// true: open, create, edit text, put a whole value, read, history; then the views.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TandemCRDT
 @testable import TandemStore
+import TandemTestSupport
 
 /// Bad input gives a clear error and a non-zero exit, and leaves the store unchanged.
 @Suite struct BadInputTests {

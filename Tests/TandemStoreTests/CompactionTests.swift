@@ -1,6 +1,7 @@
 import Testing
 import TandemCRDT
 @testable import TandemStore
+import TandemTestSupport
 
 /// Compaction bounds what opening a document replays and what each change costs on disk,
 /// without losing any change, its author or the ability to check out the past.

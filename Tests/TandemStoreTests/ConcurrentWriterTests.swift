@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TandemCRDT
 @testable import TandemStore
+import TandemTestSupport
 
 /// Two processes writing one store at once: no corruption, no lost change.
 @Suite(.serialized) struct ConcurrentWriterTests {

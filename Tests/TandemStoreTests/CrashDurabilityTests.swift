@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TandemCRDT
 @testable import TandemStore
+import TandemTestSupport
 
 /// A change reported as saved survives the process being killed at any moment, and the file
 /// stays sound.
@@ -31,7 +32,7 @@ import TandemCRDT
             if round % 2 == 1 {
                 // Mid-stream for sure: after the first reported change, at a random moment.
                 let deadline = ContinuousClock.now + .seconds(10)
-                while child.output.lineCount == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+                while child.lineCount == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
                 try await Task.sleep(for: .milliseconds(Int(random.next() % 150)))
             } else {
                 // Anywhere from startup (before any commit) to mid-stream.

@@ -1,6 +1,7 @@
 import Testing
 import TandemCRDT
 @testable import TandemStore
+import TandemTestSupport
 
 /// Export then import reproduces every document exactly; a damaged archive changes nothing.
 @Suite struct ExportImportTests {

@@ -1,6 +1,7 @@
 import Testing
 import TandemCRDT
 @testable import TandemStore
+import TandemTestSupport
 
 /// Who changed what and when: history with device names, times and op counts, and the last
 /// edit per document.

@@ -1,6 +1,7 @@
 import Testing
 import TandemCRDT
 @testable import TandemStore
+import TandemTestSupport
 
 /// File-based sync: `merge` brings every change a store lacks, and two stores merged both
 /// ways converge.

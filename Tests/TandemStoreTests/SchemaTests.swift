@@ -1,6 +1,7 @@
 import Testing
 import TandemCRDT
 @testable import TandemStore
+import TandemTestSupport
 
 /// The file's settings and the schema's own guards.
 @Suite struct SchemaTests {

@@ -1,6 +1,7 @@
 import Testing
 import TandemCRDT
 @testable import TandemStore
+import TandemTestSupport
 
 /// Writes are atomic: a batch is saved whole or not at all, and one failed write inside a
 /// batch leaves the others intact.

@@ -1,6 +1,7 @@
 import Testing
 import TandemCRDT
 @testable import TandemSync
+import TandemTestSupport
 
 /// The messages the relay added to version 1 (document headers, catch-up, device list, sign out
 /// everywhere else, change authors) survive the codec and reach the right session actions.

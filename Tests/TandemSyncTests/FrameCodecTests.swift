@@ -1,6 +1,7 @@
 import Testing
 import TandemCRDT
 @testable import TandemSync
+import TandemTestSupport
 
 /// Every message survives the frame codec, and bad frames get a typed error, never a crash.
 @Suite struct FrameCodecTests {

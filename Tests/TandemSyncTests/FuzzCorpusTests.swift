@@ -3,6 +3,7 @@ import Testing
 import TandemCRDT
 import TandemSync
 import TandemWireHarness
+import TandemTestSupport
 
 /// The libFuzzer corpus of the wire (`Fixtures/wire-corpus/`, grown by `make fuzz-wire`) and every
 /// crasher it found (`Fixtures/wire-corpus/crashers/`), replayed through the fuzz target's own

@@ -1,6 +1,7 @@
 import Testing
 import TandemCRDT
 import TandemSync
+import TandemTestSupport
 
 /// The frames in `Specs/sync-protocol.md` are exactly what the codec writes and reads.
 @Suite struct GoldenFrameTests {

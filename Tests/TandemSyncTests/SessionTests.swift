@@ -1,6 +1,7 @@
 import Testing
 import TandemCRDT
 @testable import TandemSync
+import TandemTestSupport
 
 /// The session state machines, driven as plain values: the right actions in the right states,
 /// protocol violations close the session, and two devices converge through a relay that only

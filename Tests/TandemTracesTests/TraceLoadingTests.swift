@@ -1,6 +1,7 @@
 import Foundation
 @testable import TandemTraces
 import Testing
+import TandemTestSupport
 
 // The shipped traces, loaded once: automerge-paper alone takes about a second
 // in a debug build, and several tests read each trace.
@@ -297,20 +298,14 @@ struct HandWrittenJSONTests {
     }
 }
 
-/// A file in a fresh temporary directory, removed when the value is released.
+/// A file in a fresh ``TemporaryDirectory``, removed with it when the value is released.
 final class TemporaryFile {
-    let directory: URL
+    let directory: TemporaryDirectory
     let path: String
 
     init(name: String, bytes: [UInt8]) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("TandemTracesTests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let url = directory.appendingPathComponent(name)
-        try Data(bytes).write(to: url)
-        path = url.path
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: directory)
+        directory = try TemporaryDirectory(prefix: "TandemTracesTests")
+        path = directory.file(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
 }

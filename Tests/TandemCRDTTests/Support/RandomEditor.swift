@@ -1,4 +1,5 @@
 @testable import TandemCRDT
+import TandemTestSupport
 
 /// Makes random edits of every kind on a document: map writes and deletes, nested maps created
 /// concurrently under the same key, list and text inserts and deletes, counter increments.

@@ -2,6 +2,7 @@
 import TandemCRDT
 import TandemStore
 import TandemSync
+import TandemTestSupport
 
 /// A relay in memory for client tests: every connection runs a real ``RelaySession`` over a
 /// real ``Store`` (in a temporary folder), so frames are encoded, decoded, committed and

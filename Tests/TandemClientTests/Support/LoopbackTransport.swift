@@ -1,5 +1,6 @@
 // LoopbackTransport: a SyncTransport that reaches a LoopbackRelay in the same process.
 import TandemClient
+import TandemTestSupport
 
 /// A ``SyncTransport`` to a ``LoopbackRelay`` in the same process: frames go straight to the
 /// relay's session and back through an `AsyncThrowingStream` (the socket's buffers).

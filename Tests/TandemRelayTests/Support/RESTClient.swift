@@ -1,11 +1,12 @@
 import TandemCRDT
+import TandemTestSupport
 
 /// A REST client of the relay's `/api/projects` over a real loopback socket (``HTTPProbe``).
 struct RESTClient {
     struct Reply {
         let status: Int
         let json: JSONValue?
-        let raw: HTTPProbe.Reply
+        let raw: LoopbackHTTP.Reply
 
         /// `error.code` of an error body.
         var errorCode: String? { json?["error"]?["code"]?.stringValue }

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import TandemCRDT
 import TandemSync
+import TandemTestSupport
 
 /// A WebSocket client that sends whatever bytes a test gives it (valid frames, duplicates,
 /// garbage) and records every frame the relay sends back.

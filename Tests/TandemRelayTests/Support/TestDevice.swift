@@ -8,13 +8,14 @@ import TandemCRDT
 import TandemRelay
 import TandemStore
 import TandemSync
+import TandemTestSupport
 
 /// A device under test: its own store file and a ``SyncClient`` bound to the relay.
 struct TestDevice: Sendable {
     let name: String
     let client: SyncClient
 
-    init(_ name: String, in folder: TestDirectory, relayURL: String, token: String) throws {
+    init(_ name: String, in folder: TemporaryDirectory, relayURL: String, token: String) throws {
         self.name = name
         client = try SyncClient(storePath: folder.file(name.lowercased() + ".tandem"), deviceName: name,
             configuration: SyncClientConfiguration(relayURL: relayURL, token: token, initialBackoff: .milliseconds(50),
@@ -43,28 +44,6 @@ struct TestDevice: Sendable {
 /// `tandem relay token create` command does).
 func issueToken(dataDirectory: String, account: String, device: String) throws -> String {
     try RelayDirectory.open(dataDirectory: dataDirectory).issueToken(account: account, deviceName: device).token
-}
-
-/// Waits (polling, bounded) until `condition` holds; returns whether it did.
-func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
-}
-
-/// A small seeded generator (SplitMix64), so a randomized test can be replayed from its seed.
-typealias SeededGenerator = SplitMix64
-
-extension SplitMix64 {
-    /// `$TANDEM_SEED` when set, else a random seed; printed so a failure can be replayed.
-    static func seed(for test: String) -> UInt64 {
-        let seed = getenv("TANDEM_SEED").flatMap { UInt64(String(cString: $0)) } ?? UInt64.random(in: 0...UInt64.max)
-        print("\(test): seed \(seed) (replay with TANDEM_SEED=\(seed))")
-        return seed
-    }
 }
 
 /// Random edits of a project document: typing and deleting in its caption, setting keys,

@@ -1,5 +1,6 @@
 import Testing
 @testable import TandemStore
+import TandemTestSupport
 
 /// Direct looks into a store file, below the Store API: integrity checks, a full dump to
 /// compare before and after, and raw SQL to damage it on purpose.

@@ -1,5 +1,6 @@
 import TandemCRDT
 import TandemSync
+import TandemTestSupport
 
 extension Hello {
     /// A hello for the session state machines, which never check proofs (the relay does): a

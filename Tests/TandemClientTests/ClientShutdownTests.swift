@@ -1,5 +1,9 @@
 // ClientShutdownTests: stop, cancel and one-shot sync end the client's connection and tasks.
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 import TandemClient
 import TandemCRDT

@@ -1,5 +1,9 @@
 // InboundBackpressureTests: the inbound channel waits instead of dropping, in order, and wakes on close.
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 import Testing
 @testable import TandemClient

@@ -1,5 +1,9 @@
 // Test support: clients wired to a loopback relay (folders, waits and seeds come from TandemTestSupport).
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 import TandemClient
 import TandemCRDT

@@ -86,10 +86,13 @@ actor AccountStore {
     }
 
     /// A storage failure answered as `internalError`: counted, and logged with the account and
-    /// what failed.
-    func storageFailed(_ what: String, _ error: StoreError, _ metadata: Logger.Metadata = [:]) {
+    /// what failed, through the logger of the connection it happened for (its `connection` id),
+    /// else of the REST request being answered (its `request-id`), else the relay's.
+    func storageFailed(_ what: String, _ error: StoreError, _ metadata: Logger.Metadata = [:], on connection: RelayConnection? = nil) {
         metrics.internalError()
-        logger.error("\(what) failed", metadata: metadata.merging(["account": "\(account)", "error": "\(error)"]) { first, _ in first })
+        let request = Logger.current
+        let log = connection?.logger ?? (request[metadataKey: RequestIDMiddleware.metadataKey] != nil ? request : logger)
+        log.error("\(what) failed", metadata: metadata.merging(["account": "\(account)", "error": "\(error)"]) { first, _ in first })
     }
 
     /// Closes the sessions of the devices in `deviceIDs` with `error`.

@@ -1,3 +1,4 @@
+// A device's changes on the relay: group commits, fan-out to the account's other devices, catch-up on subscribe.
 import TandemCRDT
 import TandemStore
 import TandemSync
@@ -84,7 +85,7 @@ extension AccountStore {
                 equivocation: error.equivocation))
             case .unauthenticated: return .failure(SyncError(.unauthenticatedChanges, error.message, document: document, sequence: request.sequence))
             default:
-                storageFailed("applying changes", error, ["document": "\(document)", "sequence": "\(request.sequence)"])
+                storageFailed("applying changes", error, ["document": "\(document)", "sequence": "\(request.sequence)"], on: request.connection)
                 return .failure(SyncError(.internalError, "the relay could not save changes for \(document); retry later",
                     document: document, sequence: request.sequence))
             }
@@ -131,7 +132,7 @@ extension AccountStore {
             held = try store.list(includeDeleted: true)
         } catch {
             metrics.deliveryDropped(.catchUp)
-            storageFailed("listing the account's documents for a catch-up", error)
+            storageFailed("listing the account's documents for a catch-up", error, on: connection)
             connection.perform { $0.report(SyncError(.internalError, "the relay could not read the account's documents; retry later")) }
             return
         }
@@ -149,7 +150,7 @@ extension AccountStore {
                 // Left out of caughtUp, and said so: the device must not take it for a document
                 // the relay lacks.
                 metrics.deliveryDropped(.catchUp)
-                storageFailed("reading a document for a catch-up", error, ["document": "\(info.id)"])
+                storageFailed("reading a document for a catch-up", error, ["document": "\(info.id)"], on: connection)
                 connection.perform {
                     $0.report(SyncError(.internalError, "the relay could not read document \(info.id); retry later", document: info.id))
                 }

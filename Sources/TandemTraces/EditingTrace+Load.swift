@@ -1,3 +1,4 @@
+// EditingTrace: loading a trace from a .json or .json.gz file (gunzip, parse, name).
 import TandemCRDT
 
 extension EditingTrace {

@@ -1,3 +1,4 @@
+// DocumentBasicsTests, ChangeGroupingTests, AttachmentTests: typing reads back, commits group, edits attach.
 import Testing
 @testable import TandemCRDT
 import TandemTestSupport

@@ -1,3 +1,4 @@
+// AccountIsolationTests: one account's token never reads or writes another account's documents.
 import Testing
 import TandemClient
 import TandemCRDT

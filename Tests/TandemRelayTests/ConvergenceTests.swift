@@ -1,3 +1,4 @@
+// ConvergenceTests: offline and live edits, deletions and new documents converge through a relay process.
 import Testing
 import TandemClient
 import TandemCRDT

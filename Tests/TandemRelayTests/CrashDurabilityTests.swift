@@ -1,3 +1,4 @@
+// CrashDurabilityTests: a relay killed with SIGKILL loses nothing it acknowledged; devices resume.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,4 @@
+// FrameHandlingTests: repeated, reordered and broken frames do no harm; the relay serves others.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

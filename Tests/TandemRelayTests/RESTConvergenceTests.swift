@@ -1,3 +1,4 @@
+// RESTConvergenceTests: legacy REST clients and devices editing in random order converge, losing no edit.
 import Testing
 import TandemClient
 import TandemCRDT

@@ -1,3 +1,4 @@
+// RelayCommandTests: the commands, HTTP endpoints, tokens and limits, as a user meets them.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

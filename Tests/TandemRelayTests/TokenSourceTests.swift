@@ -1,3 +1,4 @@
+// TokenSourceTests: tokens from --token-file, standard input or TANDEM_TOKEN; unusable ones refused.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

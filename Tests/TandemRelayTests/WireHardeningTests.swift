@@ -1,3 +1,4 @@
+// WireHardeningTests: the relay refuses what it cannot trust, says why, and never disguises a failure.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,4 @@
+// Document.Plan: the dry run of an apply, which orders the ready changes and checks every op's targets.
 extension Document {
     /// The dry run of an apply: which changes are ready in which order, and whether every op's
     /// targets exist. Nothing in the document changes until the plan has passed.

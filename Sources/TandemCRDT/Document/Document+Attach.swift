@@ -1,3 +1,4 @@
+// Document: attaching a keyed container (and its parents) under its key before a local edit.
 extension Document {
     /// Makes a keyed container reachable from the root before a local edit: where its parent's
     /// register does not already hold it, writes `.container(type)` under its key (and so on up

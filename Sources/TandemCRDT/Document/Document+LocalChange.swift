@@ -1,3 +1,4 @@
+// Document: the open local change, the local ops that join it, commit and the change history.
 extension Document {
     /// Opens the local change that the next ops join, when none is open. When the last change
     /// is this replica's, unannotated and nothing arrived since, it is reopened instead: typing

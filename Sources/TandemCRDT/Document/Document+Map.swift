@@ -1,3 +1,4 @@
+// Document: map writes, deletes and reads (winning value, conflicts, keys) and counters.
 extension Document {
     func mapSlot(_ map: ContainerID) throws(TandemCRDTError) -> Int {
         guard map.type == .map else { throw TandemCRDTError(.typeMismatch, "\(map) is not a map") }

@@ -1,3 +1,4 @@
+// ChangeSet: the change-log encoding (tables, columns, seals) and its validating decoder.
 extension ChangeSet {
     /// The change-log encoding: tables, then one column per field, in the envelope (zstd above
     /// a small size). Layout in `Specs/encoding.md`.

@@ -1,3 +1,4 @@
+// Document: writing and loading snapshots (history, state, pending changes, chain heads).
 extension Document {
     /// A snapshot: the history (as a change set), the canonical state and any pending changes,
     /// in one envelope. Loading it restores the document without replaying the history.

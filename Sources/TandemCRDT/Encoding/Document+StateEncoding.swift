@@ -1,3 +1,4 @@
+// Document: the state's encoding, in canonical or snapshot form, and reading it back.
 extension Document {
     /// The state: replicas sorted by id, containers by their encoding, keys by name; empty
     /// containers are left out (they equal absent ones). The `canonical` form also joins runs

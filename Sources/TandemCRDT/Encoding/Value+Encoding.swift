@@ -1,3 +1,4 @@
+// The binary encodings of Value and ContainerID, and their decoders.
 extension Value {
     /// Tag byte, then the payload (see `Specs/encoding.md`, "Values").
     func write(to output: inout ByteWriter) {

@@ -1,3 +1,4 @@
+// ChangeSet: subsets of its records with trimmed tables, and slices between two versions.
 extension ChangeSet {
     /// A new set holding the counters `from ..< to` of the given records, with tables holding
     /// only what those parts use.

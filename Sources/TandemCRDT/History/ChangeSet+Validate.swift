@@ -1,3 +1,4 @@
+// ChangeSet: structural checks of indexes, ranges, counters, author chains and ops.
 extension ChangeSet {
     /// Checks that every index, range and counter in the set is consistent, so that applying it
     /// can never trap. Says nothing about whether the ops' targets exist in a given document.

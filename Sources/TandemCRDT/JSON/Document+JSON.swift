@@ -1,3 +1,4 @@
+// Document: the document or one container as JSON, and base64 for byte values.
 extension Document {
     /// The document as JSON: maps become objects (winning values), lists arrays, text strings,
     /// counters numbers, bytes base64 strings.

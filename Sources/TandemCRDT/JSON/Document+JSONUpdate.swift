@@ -1,3 +1,4 @@
+// Document: updating to equal a JSON value with the fewest ops (maps per key, lists by LCS, text).
 extension Document {
     /// Makes the document equal `json` with the fewest ops: maps per key, lists by longest
     /// common subsequence (changed objects and arrays in place), text by its changed middle.

@@ -1,3 +1,4 @@
+// JSONValue: the RFC 8259 parser, with a nesting limit and byte offsets in its errors.
 extension JSONValue {
     /// The deepest nesting the parser accepts; deeper input is rejected instead of overflowing
     /// the stack.

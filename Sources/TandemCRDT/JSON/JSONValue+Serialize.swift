@@ -1,3 +1,4 @@
+// JSONValue: canonical serialization (keys sorted by UTF-8 bytes), compact or pretty.
 extension JSONValue {
     /// Canonical JSON: object keys sorted by their UTF-8 bytes, no insignificant white space unless
     /// `pretty`. Two equal values always serialize to the same bytes.

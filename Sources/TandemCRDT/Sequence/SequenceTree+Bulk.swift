@@ -1,3 +1,4 @@
+// SequenceTree: building a tree bottom-up from runs in document order.
 extension SequenceTree {
     private init(unbuilt: Void) {}
 

@@ -1,3 +1,4 @@
+// SequenceTree: deleting elements by position or by id, and merging neighbouring runs.
 extension SequenceTree {
     /// Deletes `count` visible elements from `position`, reporting each deleted id span (first id,
     /// length) in document order. O(k log n) for k spans.

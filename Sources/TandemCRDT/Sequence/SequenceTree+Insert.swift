@@ -1,3 +1,4 @@
+// SequenceTree: inserting runs into leaf slots, and splitting full leaves and inner nodes.
 extension SequenceTree {
     /// Inserts `newRun` at `cursor`, extending the run before it when ids, origins and content
     /// continue (the typing case). Returns the cursor on the new run's first element.

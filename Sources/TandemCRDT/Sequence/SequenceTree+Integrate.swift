@@ -1,3 +1,4 @@
+// SequenceTree: placing local and remote runs between their origins (FugueMax ordering).
 extension SequenceTree {
     /// Inserts a locally made run before the visible element at `position`. Its left origin is
     /// the element just before that place (a tombstone possibly), its right origin the element at

@@ -1,3 +1,4 @@
+// RelayDirectory: device and account queries, last-seen records, replica binding, revoked replicas.
 public import TandemCRDT
 public import TandemStore
 

@@ -1,3 +1,4 @@
+// RelayDirectory: where the relay database and account stores live in a data folder, and opening it.
 public import TandemStore
 
 extension RelayDirectory {

@@ -1,3 +1,4 @@
+// Store: compaction, which folds each author's recent change rows and writes a snapshot.
 import TandemCRDT
 
 extension Store {

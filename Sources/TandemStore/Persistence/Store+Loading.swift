@@ -1,3 +1,4 @@
+// Store: document rows, loading a document from its snapshot and change rows, and catching up.
 package import TandemCRDT
 
 extension Store {

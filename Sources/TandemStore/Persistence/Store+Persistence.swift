@@ -1,3 +1,4 @@
+// Store: saving a document's new changes as change rows, and recording device names.
 import TandemCRDT
 
 extension Store {

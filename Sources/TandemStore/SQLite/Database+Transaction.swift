@@ -1,3 +1,4 @@
+// Database: the transaction helper that commits, or rolls back on any failure.
 extension Database {
     /// Runs `body` in one transaction of `kind` and commits; on any failure (of `body` or of the
     /// commit) rolls back and rethrows. Every transaction of the store and the relay database

@@ -1,3 +1,4 @@
+// Store: creating, reading, listing, renaming, deleting and restoring documents.
 public import TandemCRDT
 
 extension Store {

@@ -1,3 +1,4 @@
+// Store: saved edits (edit, put, text insert and delete) and engine errors mapped to store errors.
 public import TandemCRDT
 
 extension Store {

@@ -1,3 +1,4 @@
+// Store: a document's history, its last edit, the changes since a version, and checkout.
 public import TandemCRDT
 
 extension Store {

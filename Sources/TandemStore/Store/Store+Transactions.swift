@@ -1,3 +1,4 @@
+// Store: batches, write and read transactions, savepoints, and the cache of loaded documents.
 import TandemCRDT
 
 extension Store {

@@ -1,3 +1,4 @@
+// Store: declaring document types and reading them back.
 import TandemCRDT
 
 extension Store {

@@ -1,3 +1,4 @@
+// Hello fixture: a hello with a fixed key and a zero proof, for the session state-machine tests.
 import TandemCRDT
 import TandemSync
 import TandemTestSupport

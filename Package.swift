@@ -176,7 +176,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TandemClientTests",
-            dependencies: ["TandemTestSupport", "TandemClient", "TandemSync", "TandemStore", "TandemCRDT"],
+            dependencies: [
+                "TandemTestSupport", "TandemClient", "TandemSync", "TandemStore", "TandemCRDT",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NIOPosix
 import Synchronization
 import TandemClient
 import TandemCRDT
@@ -19,12 +20,18 @@ final class StatusLog: Sendable {
     var all: [SyncStatus] { statuses.withLock { $0 } }
 }
 
-/// A device for client tests: a store in `folder` and a ``SyncClient`` over a loopback transport.
+/// The client tests' own threads. `swift test` runs every test target in one process, and the
+/// relay tests' devices keep the shared client threads busy with long batches of edits: a client
+/// test on those threads could wait seconds for its turn.
+let clientTestThreads = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
+/// A device for client tests: a store in `folder` and a ``SyncClient`` over a loopback transport,
+/// on ``clientTestThreads``.
 func makeClient(_ name: String, in folder: TemporaryDirectory, relay: LoopbackRelay) throws -> SyncClient {
     try SyncClient(storePath: folder.file(name.lowercased() + ".tandem"), deviceName: name,
         configuration: SyncClientConfiguration(relayURL: "http://relay.loopback", token: "tdm_loopback", initialBackoff: .milliseconds(20),
             maximumBackoff: .milliseconds(200), outboxPollInterval: .milliseconds(50)),
-        transport: LoopbackTransport(relay: relay))
+        loop: clientTestThreads.next(), transport: LoopbackTransport(relay: relay))
 }
 
 /// The caption of the project documents these tests edit.

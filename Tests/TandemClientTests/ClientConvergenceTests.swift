@@ -32,8 +32,8 @@ import TandemTestSupport
             let relays = await relay.json(document)
             return mine == theirs && mine == relays && mine?.contains("world") == true && mine?.contains("!") == true
         })
-        #expect(await phone.waitUntilSynced(timeout: .seconds(10)))
-        #expect(await laptop.waitUntilSynced(timeout: .seconds(10)))
+        #expect(await phone.waitUntilSynced(timeout: .seconds(60)))
+        #expect(await laptop.waitUntilSynced(timeout: .seconds(60)))
         #expect(await phone.outboxCount() == 0)
         #expect(await laptop.outboxCount() == 0)
         let version = try await phone.withStore { store throws(StoreError) in try store.version(document) }
@@ -41,7 +41,7 @@ import TandemTestSupport
 
         await phone.stop()
         await laptop.stop()
-        try await within(.seconds(10), "both clients stopping") {
+        try await within(.seconds(60), "both clients stopping") {
             try await phoneRun.value
             try await laptopRun.value
         }

@@ -17,10 +17,10 @@ import TandemTestSupport
         let relay = try LoopbackRelay(directory: folder.path)
         let phone = try makeClient("Phone", in: folder, relay: relay)
         let run = Task { try await phone.run() }
-        #expect(await phone.waitUntilSynced(timeout: .seconds(10)))
+        #expect(await phone.waitUntilSynced(timeout: .seconds(60)))
 
         await phone.stop()
-        try await within(.seconds(10), "run() after stop()") { try await run.value }
+        try await within(.seconds(60), "run() after stop()") { try await run.value }
         #expect(await relay.closeCodes == [1_000], "a normal closure")
         #expect(await relay.openConnections == 0)
         #expect(await phone.status == .savedLocally)
@@ -35,7 +35,7 @@ import TandemTestSupport
         try await Task.sleep(for: .milliseconds(50))
 
         await phone.stop()
-        try await within(.seconds(10), "run() after stop() during the handshake") { try await run.value }
+        try await within(.seconds(60), "run() after stop() during the handshake") { try await run.value }
         #expect(await relay.connectionsOpened == 1)
         #expect(await relay.openConnections == 0)
         #expect(await relay.subscriptions == 0, "closed before saying hello")
@@ -49,11 +49,11 @@ import TandemTestSupport
         // A slow consumer, so frames queue up behind it when the task is cancelled.
         await phone.setChangeHandler { _ in usleep(2_000) }
         let run = Task { try await phone.run() }
-        #expect(await phone.waitUntilSynced(timeout: .seconds(10)))
+        #expect(await phone.waitUntilSynced(timeout: .seconds(60)))
 
         try await relay.publishWords(3_000, to: document)
         run.cancel()
-        try await within(.seconds(20), "run() after cancellation") { try await run.value }
+        try await within(.seconds(60), "run() after cancellation") { try await run.value }
         #expect(await relay.openConnections == 0)
         #expect(await phone.status == .savedLocally)
     }
@@ -65,7 +65,7 @@ import TandemTestSupport
         let document = try await phone.withStore { store throws(StoreError) in try store.createDocument(name: "notes") }
         try await phone.append("once", to: document)
 
-        try await within(.seconds(10), "sync()") { try await phone.sync(timeout: .seconds(8)) }
+        try await within(.seconds(60), "sync()") { try await phone.sync(timeout: .seconds(30)) }
         #expect(await relay.json(document)?.contains("once") == true)
         #expect(await phone.status == .synced)
         #expect(await relay.openConnections == 0)

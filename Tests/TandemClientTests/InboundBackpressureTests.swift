@@ -24,14 +24,14 @@ import TandemTestSupport
             }
             return true
         }
-        #expect(await eventually(timeout: .seconds(5)) { sent.withLock { $0 } == 2 })
+        #expect(await eventually(timeout: .seconds(60)) { sent.withLock { $0 } == 2 })
         try await Task.sleep(for: .milliseconds(50))
         #expect(sent.withLock { $0 } == 2, "the reader waits while two frames are held")
 
         var received: [[UInt8]] = []
         while received.count < 5, let batch = await frames.next() { received += batch }
         #expect(received == [[0], [1], [2], [3], [4]])
-        #expect(try await within(.seconds(5), "the reader") { await reader.value })
+        #expect(try await within(.seconds(60), "the reader") { await reader.value })
     }
 
     @Test func applierTakesEverythingHeldAtOnce() async {
@@ -48,7 +48,7 @@ import TandemTestSupport
         let reader = Task { await frames.send([2]) }
         try await Task.sleep(for: .milliseconds(20))
         frames.finish()
-        #expect(try await within(.seconds(5), "the waiting reader") { await reader.value } == false, "refused, and told so")
+        #expect(try await within(.seconds(60), "the waiting reader") { await reader.value } == false, "refused, and told so")
         #expect(await frames.next() == [[1]], "what was held is still applied")
         #expect(await frames.next() == nil)
         #expect(await frames.send([3]) == false)
@@ -59,7 +59,7 @@ import TandemTestSupport
         let applier = Task { await frames.next() }
         try await Task.sleep(for: .milliseconds(20))
         frames.finish()
-        #expect(try await within(.seconds(5), "the waiting applier") { await applier.value } == nil)
+        #expect(try await within(.seconds(60), "the waiting applier") { await applier.value } == nil)
     }
 
     @Test func cancellationWakesAWaitingReader() async throws {
@@ -68,7 +68,7 @@ import TandemTestSupport
         let reader = Task { await frames.send([2]) }
         try await Task.sleep(for: .milliseconds(20))
         reader.cancel()
-        #expect(try await within(.seconds(5), "the cancelled reader") { await reader.value } == false)
+        #expect(try await within(.seconds(60), "the cancelled reader") { await reader.value } == false)
         #expect(await frames.next() == [[1]])
     }
 
@@ -77,7 +77,7 @@ import TandemTestSupport
         let applier = Task { await frames.next() }
         try await Task.sleep(for: .milliseconds(20))
         applier.cancel()
-        #expect(try await within(.seconds(5), "the cancelled applier") { await applier.value } == nil)
+        #expect(try await within(.seconds(60), "the cancelled applier") { await applier.value } == nil)
     }
 
     /// Many more frames than the buffer holds, to a client whose every commit is slow: every
@@ -89,7 +89,7 @@ import TandemTestSupport
         let document = try await phone.withStore { store throws(StoreError) in try store.createDocument(name: "notes") }
         await phone.setChangeHandler { _ in usleep(5_000) }
         let run = Task { try await phone.run() }
-        #expect(await phone.waitUntilSynced(timeout: .seconds(10)))
+        #expect(await phone.waitUntilSynced(timeout: .seconds(60)))
         let subscriptions = await relay.subscriptions
 
         let count = InboundFrames.defaultCapacity * 3
@@ -108,6 +108,6 @@ import TandemTestSupport
         #expect(text == expected)
 
         await phone.stop()
-        try await within(.seconds(10), "the client stopping") { try await run.value }
+        try await within(.seconds(60), "the client stopping") { try await run.value }
     }
 }

@@ -32,13 +32,13 @@ import TandemTestSupport
         await relay.dropConnections()
 
         #expect(await eventually { await relay.json(document)?.contains("offline") == true })
-        #expect(await phone.waitUntilSynced(timeout: .seconds(10)))
+        #expect(await phone.waitUntilSynced(timeout: .seconds(60)))
         #expect(await phone.outboxCount() == 0)
         #expect(await relay.connectionsOpened >= 2)
         #expect(await relay.json(document) == (await phone.json(document)))
 
         await phone.stop()
-        try await within(.seconds(10), "the client stopping") { try await run.value }
+        try await within(.seconds(60), "the client stopping") { try await run.value }
     }
 
     @Test func unreachableRelayIsRetriedUntilItAnswers() async throws {
@@ -54,9 +54,9 @@ import TandemTestSupport
         #expect(await phone.status == .savedLocally)
         await relay.set(unreachable: false)
         #expect(await eventually { await relay.json(document)?.contains("queued") == true })
-        #expect(await phone.waitUntilSynced(timeout: .seconds(10)))
+        #expect(await phone.waitUntilSynced(timeout: .seconds(60)))
 
         await phone.stop()
-        try await within(.seconds(10), "the client stopping") { try await run.value }
+        try await within(.seconds(60), "the client stopping") { try await run.value }
     }
 }

@@ -15,7 +15,7 @@ import TandemTestSupport
         let log = StatusLog()
         await phone.setStatusHandler { log.record($0) }
         let run = Task { try await phone.run() }
-        #expect(await phone.waitUntilSynced(timeout: .seconds(10)))
+        #expect(await phone.waitUntilSynced(timeout: .seconds(60)))
 
         let message = "the relay could not save changes; retry later"
         await relay.report(SyncError(.internalError, message))
@@ -23,7 +23,7 @@ import TandemTestSupport
         #expect(await relay.openConnections == 1, "an error that names no session failure keeps the connection")
 
         await phone.stop()
-        try await within(.seconds(10), "the client stopping") { try await run.value }
+        try await within(.seconds(60), "the client stopping") { try await run.value }
     }
 
     @Test func refusedTokenEndsSyncAsUnauthorized() async throws {
@@ -32,9 +32,9 @@ import TandemTestSupport
         await relay.set(refusal: SyncError(.unauthorized, "the token is unknown or revoked"))
         let phone = try makeClient("Phone", in: folder, relay: relay)
 
-        let code = try await within(.seconds(10), "a refused sync") { () async -> SyncClientError.Code? in
+        let code = try await within(.seconds(60), "a refused sync") { () async -> SyncClientError.Code? in
             do {
-                try await phone.sync(timeout: .seconds(5))
+                try await phone.sync(timeout: .seconds(30))
                 return nil
             } catch let error as SyncClientError {
                 return error.code

@@ -52,12 +52,18 @@ package final class RevisionLog {
         self.store = store
         self.kept = max(1, kept)
         try store.write { () throws(StoreError) in try Self.createTables(store.database) }
-        store.willCommit = { [unowned self] (changed: [DocumentID]) throws(StoreError) in
+        store.willCommit = { [weak self] (changed: [DocumentID]) throws(StoreError) in
+            guard let self else { return }
             let tags = requests
             requests.removeAll()
             for id in changed { try insert(id, version: nil, request: tags[id]) }
         }
         try recordMissing()
+    }
+
+    /// Detaches from the store: its later commits take no revision.
+    deinit {
+        store.willCommit = nil
     }
 
     private static func createTables(_ database: Database) throws(StoreError) {

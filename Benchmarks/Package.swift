@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "TandemBenchmarks",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         // By name: a path dependency's identity is its folder's name, which differs between clones.
         .package(name: "Tandem", path: ".."),

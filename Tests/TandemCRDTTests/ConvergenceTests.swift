@@ -41,6 +41,7 @@ import TandemTestSupport
             }
             time += Int64.random(in: 0...2_000, using: &random)
             docs[author].commit(time: time)
+            expectSound(docs[author], "seed \(seed): after a commit")
             history[author].append(docs[author].version)
             // Send a delta since a random earlier version of the author: sometimes more than the
             // receiver lacks (duplicates), sometimes less (gaps that must wait as pending).
@@ -52,6 +53,7 @@ import TandemTestSupport
                 let index = Int.random(in: 0..<network.count, using: &random)
                 let message = network[index]
                 try docs[message.to].apply(message.changes)
+                expectSound(docs[message.to], "seed \(seed): after a delivery")
                 if Bool.random(using: &random) { network.remove(at: index) }
             }
         }
@@ -66,12 +68,15 @@ import TandemTestSupport
         let expected = docs[0].toJSON()
         let state = docs[0].encodeState()
         for doc in docs {
+            expectSound(doc, "seed \(seed): converged")
             #expect(Bool(doc.encodeState() == state), "seed \(seed): state encodings differ")
             let reloaded = try Document(snapshot: doc.encodeSnapshot())
+            expectSound(reloaded, "seed \(seed): reloaded")
             #expect(Bool(reloaded.toJSON() == expected), "seed \(seed): snapshot reload differs")
             #expect(Bool(reloaded.encodeState() == state), "seed \(seed): snapshot state differs")
             let replayed = Document()
             try replayed.apply(ChangeSet(encoded: doc.changes().encoded()))
+            expectSound(replayed, "seed \(seed): replayed")
             #expect(Bool(replayed.toJSON() == expected), "seed \(seed): change log replay differs")
             #expect(doc.pendingChangeCount == 0, "seed \(seed)")
             #expect(doc.version == docs[0].version, "seed \(seed)")

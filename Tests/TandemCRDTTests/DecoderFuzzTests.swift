@@ -174,8 +174,10 @@ import TandemTestSupport
                 #expect(Bool(target.encodeState() == state), "\(context): a failed apply changed the state")
                 #expect(target.toJSON() == json, "\(context): a failed apply changed the JSON")
                 #expect(target.version == version, "\(context): a failed apply changed the version")
+                expectSound(target, "\(context): after a refused apply")
                 continue
             }
+            expectSound(target, "\(context): after an accepted apply")
             checkUsable(target, context: context)
         }
     }
@@ -201,6 +203,7 @@ import TandemTestSupport
             return
         }
         _ = doc.toJSON().serialized()
+        expectSound(doc, "snapshot \(context): loaded")
         do {
             let reloaded = try Document(snapshot: doc.encodeSnapshot())
             #expect(Bool(reloaded.encodeState() == doc.encodeState()), "snapshot \(context): reload changed the state")

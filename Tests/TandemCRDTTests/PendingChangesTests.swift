@@ -44,10 +44,12 @@ import TandemTestSupport
             let report = try copy.apply(single)
             #expect(report.applied == 0)
             #expect(report.pending == singles.count - index)
+            expectSound(copy, "change \(index) waiting")
         }
         #expect(copy.text(Self.text) == "")
         let report = try copy.apply(singles[0])
         #expect(report.applied == singles.count && report.pending == 0)
+        expectSound(copy, "every waiting change applied")
         #expect(copy.text(Self.text) == phone.text(Self.text))
         #expect(copy.missingDependencies == VersionVector())
     }
@@ -66,6 +68,7 @@ import TandemTestSupport
             other.commit(time: Int64(index) * 10_000)
             let report = try copy.apply(other.changes(since: copy.version))
             #expect(report.applied == 1 && report.pending == singles.count - 2)
+            expectSound(copy, "unrelated change \(index)")
         }
         try copy.apply(singles[1])
         #expect(copy.pendingChangeCount == 0)

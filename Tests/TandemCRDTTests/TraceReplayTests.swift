@@ -17,6 +17,7 @@ import TandemTestSupport
     func sequentialTraceReplaysToEndContent(name: String) throws {
         let trace = try Self.load(name)
         let document = try TraceReplay.local(trace)
+        expectSound(document, "\(name): replayed")
         let text = document.text(TraceReplay.text)
         #expect(text.unicodeScalars.count == trace.endContent.unicodeScalars.count)
         #expect(Bool(text == trace.endContent))
@@ -24,13 +25,16 @@ import TandemTestSupport
         let remote = Document()
         try remote.apply(ChangeSet(encoded: document.changes().encoded()))
         #expect(Bool(remote.text(TraceReplay.text) == trace.endContent))
+        expectSound(remote, "\(name): the change log applied remotely")
         let reloaded = try Document(snapshot: document.encodeSnapshot())
+        expectSound(reloaded, "\(name): reloaded")
         #expect(Bool(reloaded.text(TraceReplay.text) == trace.endContent))
     }
 
     @Test func concurrentTraceConvergesToEndContent() throws {
         let trace = try Self.load("friendsforever")
         let document = try TraceReplay.concurrent(trace)
+        expectSound(document, "friendsforever: replayed")
         let text = document.text(TraceReplay.text)
         #expect(text.unicodeScalars.count == trace.endContent.unicodeScalars.count)
         #expect(Bool(text == trace.endContent))
@@ -44,6 +48,8 @@ import TandemTestSupport
         try second.apply(forSecond)
         #expect(Bool(first.text(TraceReplay.text) == second.text(TraceReplay.text)))
         #expect(first.version == second.version)
+        expectSound(first, "seph-blog1: first half merged")
+        expectSound(second, "seph-blog1: second half merged")
         #expect(Bool(first.encodeState() == second.encodeState()))
     }
 }

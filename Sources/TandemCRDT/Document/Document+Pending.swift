@@ -50,11 +50,24 @@ struct PendingBuffer {
 
     /// Every waiting change, oldest first (for snapshots).
     var ordered: [Entry] { entries.keys.sorted().map { entries[$0]! } }
+
+    #if DEBUG
+    /// Whether every waiting change is in the index under what it waits for (the invariant
+    /// checker's look inside).
+    var indexCoversEveryEntry: Bool {
+        entries.allSatisfy { slot, entry in index[entry.waitsOn]?.contains { $0.slot == slot && $0.threshold == entry.threshold } ?? false }
+    }
+    #endif
 }
 
 /// A binary min-heap.
 struct MinHeap<Element: Comparable> {
     private var storage: [Element] = []
+
+    #if DEBUG
+    /// Whether some element satisfies `predicate` (a linear look, for the invariant checker).
+    func contains(where predicate: (Element) -> Bool) -> Bool { storage.contains(where: predicate) }
+    #endif
 
     var isEmpty: Bool { storage.isEmpty }
     var minimum: Element? { storage.first }

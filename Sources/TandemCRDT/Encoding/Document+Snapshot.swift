@@ -71,6 +71,31 @@ extension Document {
         guard counts == historyCounts() else {
             throw TandemCRDTError(.malformed, "snapshot: state version disagrees with its history")
         }
+        // The clock and the frontier decide the next local change's Lamport timestamp and
+        // dependencies: a state that names others than its history would reuse timestamps or
+        // cut causality (both are cheap to derive).
+        guard maxLamport == historyClock(), Set(heads) == historyFrontier() else {
+            throw TandemCRDTError(.malformed, "snapshot: state clock or frontier disagrees with its history")
+        }
+    }
+
+    /// The greatest Lamport timestamp of the history's ops (0 without any).
+    private func historyClock() -> UInt32 {
+        history.records.reduce(0) { $1.length == 0 ? $0 : max($0, $1.lamport &+ ($1.length - 1)) }
+    }
+
+    /// The history's frontier: per replica its last op, unless a change depends on it.
+    private func historyFrontier() -> Set<LocalID> {
+        var dependedOn = Set<LocalID>()
+        for record in history.records {
+            for dependency in history.deps[Int(record.depsStart)..<Int(record.depsStart + record.depsCount)] { dependedOn.insert(dependency) }
+        }
+        var frontier = Set<LocalID>()
+        for (replica, count) in counts.enumerated() where count > 0 {
+            let last = LocalID(replica: UInt32(replica), counter: count - 1)
+            if !dependedOn.contains(last) { frontier.insert(last) }
+        }
+        return frontier
     }
 
     /// Per replica with changes (by index, ascending): its head digest; then the signed points.

@@ -58,6 +58,10 @@ extension RelayProcessTests {
             for document in documents {
                 let values = try await devices.asyncMap { try await $0.json(document) }
                 #expect(Set(values).count == 1, "the devices hold different JSON for \(document)")
+                for device in devices {
+                    let problems = try await device.client.withStore { store throws(StoreError) in try store.document(document).checkInvariants() }
+                    #expect(problems.isEmpty, "\(device.name), \(document): \(problems)")
+                }
             }
             for device in devices { await device.client.stop() }
             for task in running { try await task.value }

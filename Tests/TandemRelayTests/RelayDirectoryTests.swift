@@ -4,7 +4,6 @@ import Glibc
 import Darwin
 #endif
 import Testing
-@testable import TandemClient
 import TandemCRDT
 import TandemStore
 @testable import TandemRelay

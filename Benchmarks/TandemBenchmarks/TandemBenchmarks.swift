@@ -152,6 +152,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     registerRESTMergeBenchmarks()
+    registerConcurrentSessionBenchmarks()
 }
 
 /// Registers a benchmark whose setup and body may throw. package-benchmark 1.38 reports a
@@ -159,10 +160,11 @@ let benchmarks: @Sendable () -> Void = {
 /// so an error here ends the benchmark process with a non-zero status instead.
 func register<Input>(
     _ name: String,
+    configuration: Benchmark.Configuration = Benchmark.defaultConfiguration,
     _ body: @escaping (Benchmark, Input) throws -> Void,
     setup: @escaping () throws -> Input
 ) {
-    Benchmark(name) { (benchmark: Benchmark, input: Input) in
+    Benchmark(name, configuration: configuration) { (benchmark: Benchmark, input: Input) in
         do { try body(benchmark, input) } catch { Workloads.fail(name, error) }
     } setup: { () -> Input in
         do { return try setup() } catch { Workloads.fail(name, error) }

@@ -17,6 +17,7 @@ import TandemTraces
         for (index, agent) in session.agents.enumerated() {
             #expect(agent.text(ConcurrentSession.text) == text, "seed \(seed): agent \(index) diverged")
             #expect(agent.version == session.agents[0].version, "seed \(seed): agent \(index) holds another version")
+            #expect(agent.checkInvariants() == [], "seed \(seed): agent \(index)")
         }
 
         let deliveries = session.deliveries(seed: seed)
@@ -24,6 +25,7 @@ import TandemTraces
         let shuffled = try ConcurrentSession.replay(deliveries)
         #expect(shuffled.text(ConcurrentSession.text) == text, "seed \(seed): the shuffled replay differs")
         #expect(shuffled.version == session.agents[0].version, "seed \(seed): the shuffled replay holds another version")
+        #expect(shuffled.checkInvariants() == [], "seed \(seed): the shuffled replay")
 
         let inOrder = try ConcurrentSession.replay(session.changesInOrder)
         #expect(inOrder.text(ConcurrentSession.text) == text, "seed \(seed): the in-order replay differs")
@@ -32,6 +34,7 @@ import TandemTraces
             let reloaded = try Document(snapshot: document.encodeSnapshot())
             #expect(reloaded.text(ConcurrentSession.text) == text, "seed \(seed): the snapshot reload differs")
             #expect(reloaded.version == document.version, "seed \(seed): the snapshot reload holds another version")
+            #expect(reloaded.checkInvariants() == [], "seed \(seed): the snapshot reload")
         }
     }
 

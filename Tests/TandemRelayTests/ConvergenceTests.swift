@@ -75,18 +75,18 @@ extension RelayProcessTests {
                     token: issueToken(dataDirectory: relay.dataDirectory, account: "live", device: name))
             }
             let running = devices.map { $0.goOnline() }
-            for device in devices { #expect(await device.client.waitUntilSynced(timeout: .seconds(20))) }
+            for device in devices { #expect(await device.client.waitUntilSynced(timeout: .seconds(60))) }
             let document = try await devices[0].client.withStore { store throws(StoreError) in
                 try store.createDocument(name: "live", json: ["caption": "first"])
             }
-            #expect(try await eventually(timeout: .seconds(10)) { try await devices[1].documents() == [document] })
+            #expect(try await eventually(timeout: .seconds(60)) { try await devices[1].documents() == [document] })
             try await devices[1].client.withStore { store throws(StoreError) in try store.put(document, json: ["caption": "second"]) }
-            #expect(try await eventually(timeout: .seconds(10)) { try await devices[0].json(document) == #"{"caption":"second"}"# })
+            #expect(try await eventually(timeout: .seconds(60)) { try await devices[0].json(document) == #"{"caption":"second"}"# })
             let history = try await devices[0].client.withStore { store throws(StoreError) in try store.history(document) }
             #expect(history.map(\.deviceName) == ["Phone", "Laptop"], "authors travel with the changes")
 
             try await devices[0].client.withStore { store throws(StoreError) in try store.delete(document) }
-            let deleted = try await eventually(timeout: .seconds(10)) {
+            let deleted = try await eventually(timeout: .seconds(60)) {
                 try await devices[1].client.withStore { store throws(StoreError) in try store.info(document).deleted != nil }
             }
             #expect(deleted, "the tombstone did not reach the other device")

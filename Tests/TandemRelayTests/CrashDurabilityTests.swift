@@ -26,7 +26,7 @@ extension RelayProcessTests {
                 try store.createDocument(json: ["caption": "", "tags": []])
             }
             let online = writer.goOnline()
-            #expect(await writer.client.waitUntilSynced(timeout: .seconds(20)))
+            #expect(await writer.client.waitUntilSynced(timeout: .seconds(60)))
             let replica = await writer.client.device.id
 
             // Live edits, each sent at once; the relay dies in the middle of them.

@@ -66,7 +66,7 @@ extension RelayProcessTests {
                 token: issueToken(dataDirectory: relay.dataDirectory, account: account, device: "Healthy"))
             let document = try await healthy.client.withStore { store throws(StoreError) in try store.createDocument(json: ["caption": "x"]) }
             let online = healthy.goOnline()
-            #expect(await healthy.client.waitUntilSynced(timeout: .seconds(20)))
+            #expect(await healthy.client.waitUntilSynced(timeout: .seconds(60)))
             let token = try issueToken(dataDirectory: relay.dataDirectory, account: account, device: "raw")
 
             let hello = FrameCodec.encode(.hello(Hello(deviceName: "raw", token: token, signingKey: SigningKey())))
@@ -104,7 +104,7 @@ extension RelayProcessTests {
                 try await healthy.client.withStore { store throws(StoreError) in
                     try store.put(document, json: ["caption": .string("edit \(index)")])
                 }
-                #expect(await healthy.client.waitUntilSynced(timeout: .seconds(10)), "after \(testCase.name)")
+                #expect(await healthy.client.waitUntilSynced(timeout: .seconds(60)), "after \(testCase.name)")
             }
             // A message past the WebSocket limit (twice the frame limit) is closed by the WebSocket layer.
             let huge = RawSyncClient(relayURL: relay.url)

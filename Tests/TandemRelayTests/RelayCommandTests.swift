@@ -55,7 +55,7 @@ extension RelayProcessTests {
             let live = try TestDevice("Live", in: folder, relayURL: relay.url,
                 token: issueToken(dataDirectory: relay.dataDirectory, account: "cli", device: "Live"))
             let running = live.goOnline()
-            #expect(await live.client.waitUntilSynced(timeout: .seconds(20)))
+            #expect(await live.client.waitUntilSynced(timeout: .seconds(60)))
             let liveToken = live.client.configuration.token
             let revoked = try ChildProcess.run([Executables.path(of: "tandem"), "relay", "token", "revoke", "--data", relay.dataDirectory, liveToken])
             #expect(revoked.status == 0)
@@ -73,13 +73,13 @@ extension RelayProcessTests {
                 try TestDevice(name, in: folder, relayURL: relay.url, token: issueToken(dataDirectory: relay.dataDirectory, account: "out", device: name))
             }
             let running = devices.map { $0.goOnline() }
-            for device in devices { #expect(await device.client.waitUntilSynced(timeout: .seconds(20))) }
-            #expect(await eventually(timeout: .seconds(10)) { await devices[0].client.peers.count == 2 })
+            for device in devices { #expect(await device.client.waitUntilSynced(timeout: .seconds(60))) }
+            #expect(await eventually(timeout: .seconds(60)) { await devices[0].client.peers.count == 2 })
             await devices[0].client.announce(document: nil, detail: "calendar, March")
             let listed = try await devices[1].client.devices()
             #expect(listed.count == 3 && listed.filter(\.online).count == 3)
             #expect(listed.first { $0.deviceName == "Laptop" }?.isCurrent == true)
-            #expect(await eventually(timeout: .seconds(5)) { (try? await devices[1].client.devices())?.first { $0.deviceName == "Phone" }?.detail == "calendar, March" })
+            #expect(await eventually(timeout: .seconds(60)) { (try? await devices[1].client.devices())?.first { $0.deviceName == "Phone" }?.detail == "calendar, March" })
 
             let remaining = try await devices[0].client.signOutOthers()
             #expect(remaining.map(\.deviceName) == ["Phone"])

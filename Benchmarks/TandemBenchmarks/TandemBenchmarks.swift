@@ -151,6 +151,26 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Two replicas each prepend one character at a time, concurrently; one merges the other's
+    // log. Every run's left origin is the document start, so all are siblings there: per run the
+    // cost should stay flat from 6k to 600k, whichever replica's id sorts first.
+    for (count, label) in [(6_000, "6k"), (60_000, "60k"), (600_000, "600k")] {
+        for mergedIsSmaller in [true, false] {
+            let order = mergedIsSmaller ? "merged replica's id smaller" : "merged replica's id larger"
+            register("concurrent prepends merge \(label), \(order)") { benchmark, input in
+                let target = try Document(snapshot: input.target)
+                benchmark.startMeasurement()
+                try target.apply(input.changes)
+                benchmark.stopMeasurement()
+                guard target.text(Workloads.caption) == input.text else {
+                    throw WorkloadError(description: "concurrent prepends \(label): the merged text is wrong")
+                }
+            } setup: {
+                try Workloads.concurrentPrepends(count: count, mergedIsSmaller: mergedIsSmaller)
+            }
+        }
+    }
+
     registerRESTMergeBenchmarks()
     registerConcurrentSessionBenchmarks()
 }

@@ -62,6 +62,26 @@ enum Workloads {
 
     static let caption = ContainerID.root.child("caption", .text)
 
+    /// Two replicas that each prepend `count` characters ("a" and "b") to the caption, one at a
+    /// time at position 0, concurrently. The merged replica (the first) has the smaller replica
+    /// id when `mergedIsSmaller`. Returns its snapshot, the other's changes and the merged text.
+    /// The changes stay decoded: the decoder refuses the 60k log as an implausible compression
+    /// ratio (one character per op compresses that well).
+    static func concurrentPrepends(count: Int, mergedIsSmaller: Bool) throws -> (target: [UInt8], changes: ChangeSet, text: String) {
+        let small = ReplicaID(high: 1, low: 1)
+        let large = ReplicaID(high: 2, low: 2)
+        let merged = Document(replica: mergedIsSmaller ? small : large)
+        let other = Document(replica: mergedIsSmaller ? large : small)
+        for _ in 0..<count {
+            try merged.insert("a", at: 0, in: caption)
+            try other.insert("b", at: 0, in: caption)
+        }
+        merged.commit(time: 0)
+        other.commit(time: 0)
+        let (first, second) = (String(repeating: "a", count: count), String(repeating: "b", count: count))
+        return (merged.encodeSnapshot(), other.changes(), mergedIsSmaller ? first + second : second + first)
+    }
+
     /// `rounds` alternating edits by two devices, each building on the other's last.
     static func pingPong(rounds: Int) throws -> (Document, Document) {
         let phone = Document()

@@ -23,6 +23,7 @@ extension SequenceTree {
             for (index, run) in runs[start..<end].enumerated() {
                 self.runs[runSlot(leaf, index)] = run
                 guard leafIndex.set(run.id, length: run.length, leaf: leaf) else { return nil }
+                if !run.originRight.isNone { namedRightOrigins.insert(run.originRight) }
                 visible += run.visibleLength
                 total += Int(run.length)
             }

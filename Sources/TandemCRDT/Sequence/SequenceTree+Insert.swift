@@ -23,6 +23,8 @@ extension SequenceTree {
                 return SequenceCursor(leaf: leaf, index: cursor.index - 1, offset: offset)
             }
         }
+        // An appended run shares the right origin of the run it extends, already recorded.
+        if !newRun.originRight.isNone { namedRightOrigins.insert(newRun.originRight) }
         insertRunSlot(newRun, leaf: leaf, index: cursor.index)
         leafIndex.set(newRun.id, length: newRun.length, leaf: leaf)
         adjustSums(from: leaf, visible: newRun.visibleLength, total: Int(newRun.length))

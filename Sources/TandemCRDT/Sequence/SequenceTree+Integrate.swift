@@ -39,7 +39,8 @@ extension SequenceTree {
             let placed = insert(newRun, at: start)
             return visiblePosition(of: placed)
         }
-        let destination = scanConcurrent(newRun, from: start, replicaIDs: replicaIDs)
+        let destination = placeBeforeRightOrigin(newRun)
+            ?? scanConcurrent(newRun, from: start, replicaIDs: replicaIDs)
         let placed = insert(newRun, at: destination)
         return visiblePosition(of: placed)
     }
@@ -52,6 +53,43 @@ extension SequenceTree {
             preconditionFailure("sequence tree: origin was never inserted")
         }
         return self.cursor(after: cursor, runLength: run(cursor.leaf, cursor.index).length)
+    }
+
+    /// The scan's answer in O(log n) when it is "right before the right origin `OR`", or nil
+    /// (then the scan decides). That holds when `OR` is nobody's right origin yet and the element
+    /// `q` just before `OR` has the new run's left origin `OL`, or lies in a run whose first
+    /// element has it (`q` descends from that element through the run). That first element `s`
+    /// is then a child of `OL`, so every element from `OL` to `q` lies in `OL`'s subtree (none
+    /// makes the scan stop); no element has the new run's origins (no tie-break stops it); `s`'s
+    /// right origin lies after `q` and is not `OR`, so beyond it: the scan passes `s` for good,
+    /// skips `s`'s run and reaches `OR`. Concurrent prepends (each one's right origin the
+    /// previous one) take this path whatever the replica ids, instead of a scan over every
+    /// concurrent sibling.
+    private func placeBeforeRightOrigin(_ newRun: SequenceRun) -> SequenceCursor? {
+        let right = newRun.originRight
+        if right.isNone || namedRightOrigins.contains(right) { return nil }
+        guard let cursor = cursor(of: right) else {
+            preconditionFailure("sequence tree: origin was never inserted")
+        }
+        // The run holding the element `q` just before `OR`, and `q`'s offset in it.
+        let holder: SequenceRun
+        let offset: UInt32
+        if cursor.offset > 0 {
+            holder = run(cursor.leaf, cursor.index)
+            offset = cursor.offset - 1
+        } else {
+            var leaf = cursor.leaf
+            var index = cursor.index
+            while index == 0 {
+                leaf = leafPrevious[Int(leaf)]
+                if leaf < 0 { return nil }
+                index = Int(leafCounts[Int(leaf)])
+            }
+            holder = run(leaf, index - 1)
+            offset = holder.length - 1
+        }
+        let previousLeft = offset > 0 ? holder.id.advanced(by: offset - 1) : holder.originLeft
+        return previousLeft == newRun.originLeft || holder.originLeft == newRun.originLeft ? cursor : nil
     }
 
     private func position(ofOrigin origin: LocalID, noneIs fallback: Int) -> Int {

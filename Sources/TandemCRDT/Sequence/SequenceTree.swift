@@ -33,6 +33,9 @@ struct SequenceTree: Sendable {
 
     /// Element id to leaf, dense per replica in pages of 1,024 counters.
     var leafIndex = ElementLeafIndex()
+    /// Every element some run names as its right origin (`.none` left out). Runs only split, so
+    /// an element that is not in it is nobody's right origin: `integrate`'s fast path relies on it.
+    var namedRightOrigins = Set<LocalID>()
 
     init() {
         let leaf = makeLeaf()

@@ -2,8 +2,8 @@
 #if DEBUG
 extension SequenceTree {
     /// What is wrong with the tree, or nothing: leaf chain and parent links, cached sums at every
-    /// level, the element-to-leaf index, element ids held once, origins that exist, content inside
-    /// its arena (`contentCount` elements).
+    /// level, the element-to-leaf index, element ids held once, origins that exist and right
+    /// origins recorded as named, content inside its arena (`contentCount` elements).
     /// - Complexity: O(n) in the elements (the index is checked element by element).
     func invariantViolations(contentCount: Int) -> [String] {
         var problems: [String] = []
@@ -52,6 +52,10 @@ extension SequenceTree {
                 }
                 origins.append(run.originLeft)
                 origins.append(run.originRight)
+                // The fast path of `integrate` trusts this set: a missing entry would misplace runs.
+                if !run.originRight.isNone && !namedRightOrigins.contains(run.originRight) {
+                    fail("right origin \(run.originRight) of run \(run.id) is not in the set of named right origins")
+                }
             }
         }
         for (replica, ranges) in spans {

@@ -13,6 +13,11 @@ enum Envelope {
     static let compressionLevel: Int32 = 6
     /// The largest raw body a decoder accepts (a guard against decompression bombs).
     static let maximumRawSize = 256 << 20
+    /// The most a zstd frame can inflate per stored byte: a block holds at most 128 KiB and takes
+    /// at least 4 bytes (an RLE block), so no valid frame exceeds 32,768-fold. A claim beyond it
+    /// (+ 64 KiB for a frame's headers) cannot be true and is refused before allocating; a lower
+    /// bound would refuse real logs (60,000 one-character prepends store 1,500-fold smaller).
+    static let maximumExpansion = 32_768
 
     enum Kind: UInt8 {
         case changeSet = 1
@@ -71,8 +76,7 @@ enum Envelope {
         let stored = Array(data[headerSize...])
         guard crc32(stored) == checksum else { throw TandemCRDTError(.checksumMismatch, "checksum mismatch: the data is corrupt") }
         guard rawSize <= maximumRawSize else { throw TandemCRDTError(.tooLarge, "body of \(rawSize) bytes exceeds the limit") }
-        // No real body compresses 1,000-fold; a larger claim would only make us allocate.
-        guard flags & 1 == 0 || rawSize <= storedSize * 1_024 + 65_536 else {
+        guard flags & 1 == 0 || rawSize <= storedSize * maximumExpansion + 65_536 else {
             throw TandemCRDTError(.tooLarge, "body claims an implausible compression ratio")
         }
         if flags & 1 == 0 {

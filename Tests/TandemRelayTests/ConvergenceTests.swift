@@ -67,6 +67,30 @@ extension RelayProcessTests {
             for task in running { try await task.value }
         }
 
+        /// A change that compresses more than 1,024-fold (60,000 one-character prepends) syncs
+        /// through the relay: the envelope's bound is zstd's own.
+        @Test func aHighlyCompressibleChangeReachesTheOtherDevice() async throws {
+            let folder = try TemporaryDirectory()
+            let relay = try RelayProcess(dataDirectory: folder.file("relay"))
+            let devices = try ["Phone", "Laptop"].map { name in
+                try TestDevice(name, in: folder, relayURL: relay.url,
+                    token: issueToken(dataDirectory: relay.dataDirectory, account: "prepends", device: name))
+            }
+            let document = try await devices[0].client.withStore { store throws(StoreError) in
+                let id = try store.createDocument(type: "caption", json: ["caption": ""])
+                try store.edit(id) { doc throws(TandemCRDTError) in
+                    let caption = ContainerID.root.child("caption", .text)
+                    for _ in 0..<60_000 { try doc.insert("a", at: 0, in: caption) }
+                }
+                return id
+            }
+            let running = devices.map { $0.goOnline() }
+            let expected = try await devices[0].json(document)
+            #expect(await eventually(timeout: .seconds(60)) { (try? await devices[1].json(document)) == expected })
+            for device in devices { await device.client.stop() }
+            for task in running { try await task.value }
+        }
+
         @Test func liveEditsDeletionsAndNewDocumentsReachTheOtherDevices() async throws {
             let folder = try TemporaryDirectory()
             let relay = try RelayProcess(dataDirectory: folder.file("relay"))

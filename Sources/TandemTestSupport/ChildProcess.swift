@@ -29,6 +29,8 @@ package final class ChildProcess {
     private var outputOpen = true
     private var errorsOpen: Bool
     private var exitStatus: Int32?
+    /// The signal that ended the child, once ``finish(timeoutSeconds:)`` saw it end by one.
+    package private(set) var terminationSignal: Int32?
 
     /// Starts `arguments[0]` (a path) with `arguments`.
     /// - Parameter environment: variables set (or, with nil values, removed) over this
@@ -211,7 +213,12 @@ package final class ChildProcess {
         if exitStatus == nil {
             var status: Int32 = 0
             waitpid(pid, &status, 0)
-            exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            if (status & 0x7f) == 0 {
+                exitStatus = (status >> 8) & 0xff
+            } else {
+                terminationSignal = status & 0x7f
+                exitStatus = 128 + (status & 0x7f)
+            }
         }
         return (exitStatus ?? -1, String(decoding: collected, as: UTF8.self), String(decoding: collectedErrors, as: UTF8.self))
     }

@@ -80,12 +80,12 @@ extension Document {
     }
 
     /// The greatest Lamport timestamp of the history's ops (0 without any).
-    private func historyClock() -> UInt32 {
+    func historyClock() -> UInt32 {
         history.records.reduce(0) { $1.length == 0 ? $0 : max($0, $1.lamport &+ ($1.length - 1)) }
     }
 
     /// The history's frontier: per replica its last op, unless a change depends on it.
-    private func historyFrontier() -> Set<LocalID> {
+    func historyFrontier() -> Set<LocalID> {
         var dependedOn = Set<LocalID>()
         for record in history.records {
             for dependency in history.deps[Int(record.depsStart)..<Int(record.depsStart + record.depsCount)] { dependedOn.insert(dependency) }

@@ -20,7 +20,7 @@ public final class Store {
     /// authors is signed with it.
     var signingKey: SigningKey
     /// When a document gets a new snapshot.
-    public var compaction = CompactionPolicy()
+    var compaction = CompactionPolicy()
     /// The wall clock, in milliseconds since 1970 (the engine reads none; tests may fix it).
     public var clock: () -> Int64 = SystemServices.now
     /// Called inside every write transaction, just before it commits, with the documents it

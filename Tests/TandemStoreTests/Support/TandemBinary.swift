@@ -43,6 +43,6 @@ struct RunningChild {
         let (status, output, errors) = child.finish()
         var lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         lines.removeLast()
-        return (status > 128 ? status - 128 : status, lines, errors)
+        return (child.terminationSignal ?? status, lines, errors)
     }
 }

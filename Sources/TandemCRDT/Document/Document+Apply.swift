@@ -32,8 +32,8 @@ extension Document {
     public func apply(_ changes: ChangeSet, verifyingSignatures: Bool) throws(TandemCRDTError) -> ApplyReport {
         try changes.validateStructure()
         if changeIsOpen { commit() }
-        let incoming = IntakeSet(changes)
-        if verifyingSignatures { try authenticate(incoming) }
+        var incoming = IntakeSet(changes)
+        if verifyingSignatures { try authenticate(&incoming) }
         // The incoming set, and the pending changes its changes wake (the plan adds them).
         var plan = Plan(document: self, sources: [incoming])
         plan.order()
@@ -51,7 +51,7 @@ extension Document {
             plan.restorePending(dropping: plan.failedSource > 0 ? plan.failedSource : -1)
             throw error
         }
-        let sources = plan.intakes
+        var sources = plan.intakes
         var report = ApplyReport()
         // The tables of every source that has a ready change, mapped once onto the document's.
         var tables: [Int: SourceTables] = [:]
@@ -64,7 +64,12 @@ extension Document {
         for step in plan.steps {
             let source = sources[step.source]
             apply(step, from: source.set, tables: tables[step.source]!)
-            digests.append(source.digests.isEmpty ? nil : source.digests[step.record])
+            digests.append(source.knownDigest(step.record))
+            if tables[step.source]!.replicas[Int(source.set.records[step.record].replica)] == localReplica {
+                // This replica's own change coming back (a restored store): it has left already,
+                // so it is never reopened, digest known or not.
+                sealedLocalEnd = max(sealedLocalEnd, source.set.records[step.record].endCounter)
+            }
             report.applied += 1
             report.operations += Int(source.set.records[step.record].endCounter - step.from)
         }
@@ -86,12 +91,13 @@ extension Document {
                 continue
             }
             let record = waiting.reference.record
-            let link = source.links[record]
+            let link = sources[waiting.reference.source].link(record)
+            let digest = sources[waiting.reference.source].digest(record)
             if incomingHeads == nil { incomingHeads = source.set.lastRecordOfEachAuthor }
             let isHead = incomingHeads![source.set.records[record].replica] == record
             let single = source.set.single(record, link: link, isHead: isHead)
             pending.insert(PendingBuffer.Entry(
-                intake: IntakeSet(set: single, digests: [source.digests[record]], links: [link]),
+                intake: IntakeSet(set: single, digests: [digest], links: [link]),
                 waitsOn: waiting.waitsOn, threshold: waiting.threshold, cursor: waiting.cursor))
         }
         report.pending = pending.count

@@ -50,7 +50,7 @@ extension Document {
         /// The first equivocation found, with the source that carries it.
         var conflict: (source: Int, error: TandemCRDTError)?
         /// Per author (document index): the changes planned so far, in counter order.
-        var planned: [[(counter: UInt32, end: UInt32, digest: ChangeDigest)]] = []
+        var planned: [[(counter: UInt32, end: UInt32, reference: Reference)]] = []
         /// Per source: whether its identity is checked (every source but a snapshot's own history).
         var checked: [Bool]
         /// Replicas the document will add, by index past its table.
@@ -145,7 +145,7 @@ extension Document {
             let author = Int(map[Int(record.replica)])
             let checks = checked[item.source]
             if record.endCounter <= simulated[author] {
-                if checks, !matches(author: UInt32(author), record: record, digest: intakes[item.source].digests[item.record]) {
+                if checks, !matches(author: UInt32(author), record: record, digest: intakes[item.source].digest(item.record)) {
                     fail(item.source, author: set.replicas[Int(record.replica)], record.counter..<record.endCounter)
                     return
                 }
@@ -177,15 +177,22 @@ extension Document {
             }
             if checks {
                 // The change links to the digest of the one before it: it must be the one held.
-                let head = planned[author].last?.digest
-                    ?? (author < document.counts.count
-                        ? document.digest(of: UInt32(author), endingAt: record.counter) : ChangeDigest.zero)
-                guard head == intakes[item.source].links[item.record] else {
-                    fail(item.source, author: set.replicas[Int(record.replica)],
-                         (record.counter == 0 ? 0 : record.counter - 1)..<record.counter)
-                    return
+                // After its author's change before it in the same set, it does by construction
+                // (its link is that change's digest), and nothing is hashed.
+                let previous = planned[author].last
+                if let previous, previous.reference.source == item.source, previous.end == record.counter {
+                    // chained inside the set
+                } else {
+                    let head = previous.map { plannedDigest($0.reference) }
+                        ?? (author < document.counts.count
+                            ? document.digest(of: UInt32(author), endingAt: record.counter) : ChangeDigest.zero)
+                    guard head == intakes[item.source].link(item.record) else {
+                        fail(item.source, author: set.replicas[Int(record.replica)],
+                             (record.counter == 0 ? 0 : record.counter - 1)..<record.counter)
+                        return
+                    }
                 }
-                planned[author].append((record.counter, record.endCounter, intakes[item.source].digests[item.record]))
+                planned[author].append((record.counter, record.endCounter, reference))
             }
             steps.append(Step(source: item.source, record: item.record, from: simulated[author]))
             simulated[author] = record.endCounter
@@ -221,12 +228,18 @@ extension Document {
             conflict = (source, TandemCRDTError(equivocation: Equivocation(replica: author, counters: counters)))
         }
 
+        /// The digest of a planned change (hashing its set on first need).
+        private mutating func plannedDigest(_ reference: Reference) -> ChangeDigest {
+            intakes[reference.source].digest(reference.record)
+        }
+
         /// Whether a change the document (or the plan) already covers is the one it holds:
         /// same ids, cut at the same place, same digest.
-        func matches(author: UInt32, record: ChangeRecord, digest: ChangeDigest) -> Bool {
+        mutating func matches(author: UInt32, record: ChangeRecord, digest: ChangeDigest) -> Bool {
             let run = planned[Int(author)]
             if let first = run.first, record.counter >= first.counter {
-                return run.contains { $0.counter == record.counter && $0.end == record.endCounter && $0.digest == digest }
+                guard let same = run.first(where: { $0.counter == record.counter && $0.end == record.endCounter }) else { return false }
+                return plannedDigest(same.reference) == digest
             }
             guard Int(author) < document.counts.count, let index = document.record(of: author, holding: record.counter) else {
                 return false
@@ -305,11 +318,12 @@ extension Document {
                     let container = keys[Int(op.container)]
                     switch op.kind {
                     case .insert(let left, let right, _, let length):
-                        for origin in [local(left), local(right)] where !origin.isNone {
-                            guard exists(origin, in: container) else {
-                                failedSource = step.source
-                                throw TandemCRDTError(.invalidChange, "an insert refers to an element its container does not have")
-                            }
+                        let leftOrigin = local(left), rightOrigin = local(right)
+                        guard leftOrigin.isNone || exists(leftOrigin, in: container),
+                            rightOrigin.isNone || exists(rightOrigin, in: container)
+                        else {
+                            failedSource = step.source
+                            throw TandemCRDTError(.invalidChange, "an insert refers to an element its container does not have")
                         }
                         let author = map[Int(record.replica)]
                         let range = op.counter..<op.counter + length

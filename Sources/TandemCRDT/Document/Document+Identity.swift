@@ -2,29 +2,64 @@
 /// its authors' signatures were checked. Changes waiting for dependencies keep this form.
 struct IntakeSet {
     var set: ChangeSet
-    /// Per record: its digest and the digest it links to (empty: identity not checked, as in
-    /// the dry run of a snapshot's own history).
-    var digests: [ChangeDigest]
-    var links: [ChangeDigest]
+    /// Whether the set's identity is checked against the document (every set but the dry run of
+    /// a snapshot's own history).
+    let checksIdentity: Bool
+    /// Per record: its digest and the digest it links to, computed on first need: a set that
+    /// is unsigned and overlaps nothing the document holds is never hashed on arrival (the
+    /// document hashes its history when a digest is asked of it).
+    private var chain: (digests: [ChangeDigest], links: [ChangeDigest])?
+    /// Per author (set replica index): the record index of its first change in the set, or -1.
+    private var firstRecord: [Int]
 
     init(_ set: ChangeSet) {
         self.set = set
-        (digests, links) = set.chainDigests()
+        checksIdentity = true
+        firstRecord = IntakeSet.firstRecords(of: set)
     }
 
     init(set: ChangeSet, digests: [ChangeDigest], links: [ChangeDigest]) {
         self.set = set
-        self.digests = digests
-        self.links = links
+        checksIdentity = true
+        chain = (digests, links)
+        firstRecord = IntakeSet.firstRecords(of: set)
     }
 
     init(unchecked set: ChangeSet) {
         self.set = set
-        digests = []
-        links = []
+        checksIdentity = set.records.isEmpty
+        firstRecord = []
     }
 
-    var checksIdentity: Bool { !digests.isEmpty || set.records.isEmpty }
+    private static func firstRecords(of set: ChangeSet) -> [Int] {
+        var first = [Int](repeating: -1, count: set.replicas.count)
+        for (index, record) in set.records.enumerated() where first[Int(record.replica)] < 0 {
+            first[Int(record.replica)] = index
+        }
+        return first
+    }
+
+    /// Whether the digests are computed.
+    var hasDigests: Bool { chain != nil }
+
+    /// Record `index`'s digest, if computed.
+    func knownDigest(_ index: Int) -> ChangeDigest? { chain?.digests[index] }
+
+    /// Record `index`'s digest, computing every record's on first use. O(bytes of the set) once.
+    mutating func digest(_ index: Int) -> ChangeDigest {
+        if chain == nil { chain = set.chainDigests() }
+        return chain!.digests[index]
+    }
+
+    /// The digest record `index` links to: the set's link for its author's first change (no
+    /// hashing), else the digest of the author's change before it in the set.
+    mutating func link(_ index: Int) -> ChangeDigest {
+        if let chain { return chain.links[index] }
+        let author = set.records[index].replica
+        if firstRecord[Int(author)] == index { return set.seal(of: author)?.link ?? .zero }
+        chain = set.chainDigests()
+        return chain!.links[index]
+    }
 }
 
 /// The newest point of an author's chain that the document can prove with the author's
@@ -138,7 +173,7 @@ extension Document {
 
     /// Checks the set's signatures: every signature verifies under its key, and the key speaks
     /// for the replica it signs for. With ``requiresSignatures`` every author must sign.
-    func authenticate(_ intake: IntakeSet) throws(TandemCRDTError) {
+    func authenticate(_ intake: inout IntakeSet) throws(TandemCRDTError) {
         let set = intake.set
         // Nothing to check (and no table to build) for an unsigned set where none is required.
         if !requiresSignatures && !set.seals.contains(where: { $0.signature != nil }) { return }
@@ -154,7 +189,7 @@ extension Document {
             guard signed.key.replica == replica else {
                 throw TandemCRDTError(.unauthenticated, "a signature for replica \(replica) is made with another replica's key")
             }
-            let message = HeadSignature.message(replica: replica, end: set.records[index].endCounter, digest: intake.digests[index])
+            let message = HeadSignature.message(replica: replica, end: set.records[index].endCounter, digest: intake.digest(index))
             guard signed.key.verifies(signed.signature, of: message) else {
                 throw TandemCRDTError(.unauthenticated, "the signature of replica \(replica)'s changes does not verify")
             }
@@ -162,7 +197,8 @@ extension Document {
     }
 
     /// Records the signatures of `intake` whose heads the document now holds.
-    func keepSignatures(of intake: IntakeSet) {
+    func keepSignatures(of signedIntake: IntakeSet) {
+        var intake = signedIntake
         let set = intake.set
         if !set.seals.contains(where: { $0.signature != nil }) { return }
         let lastRecord = set.lastRecordOfEachAuthor
@@ -172,9 +208,9 @@ extension Document {
             else { continue }
             let end = set.records[index].endCounter
             guard signedHeads[author].map({ $0.end < end }) ?? true,
-                digest(of: author, endingAt: end) == intake.digests[index]
+                digest(of: author, endingAt: end) == intake.digest(index)
             else { continue }
-            signedHeads[author] = SignedPoint(end: end, digest: intake.digests[index], head: signed)
+            signedHeads[author] = SignedPoint(end: end, digest: intake.digest(index), head: signed)
         }
     }
 

@@ -85,15 +85,19 @@ extension Document {
     }
 
     /// The history's frontier: per replica its last op, unless a change depends on it.
+    /// - Complexity: O(dependencies), without hashing: only each replica's last op can be in
+    ///   the frontier, so a dependency is looked at only when it names one.
     func historyFrontier() -> Set<LocalID> {
-        var dependedOn = Set<LocalID>()
-        for record in history.records {
-            for dependency in history.deps[Int(record.depsStart)..<Int(record.depsStart + record.depsCount)] { dependedOn.insert(dependency) }
+        var dependedOn = [Bool](repeating: false, count: counts.count)
+        for dependency in history.deps
+        where Int(dependency.replica) < counts.count && counts[Int(dependency.replica)] > 0
+            && dependency.counter == counts[Int(dependency.replica)] - 1
+        {
+            dependedOn[Int(dependency.replica)] = true
         }
         var frontier = Set<LocalID>()
-        for (replica, count) in counts.enumerated() where count > 0 {
-            let last = LocalID(replica: UInt32(replica), counter: count - 1)
-            if !dependedOn.contains(last) { frontier.insert(last) }
+        for (replica, count) in counts.enumerated() where count > 0 && !dependedOn[replica] {
+            frontier.insert(LocalID(replica: UInt32(replica), counter: count - 1))
         }
         return frontier
     }

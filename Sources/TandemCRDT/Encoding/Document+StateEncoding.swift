@@ -195,9 +195,10 @@ extension Document {
             }
         }
         for (slot, run) in runs {
-            for origin in [run.originLeft, run.originRight] where !origin.isNone {
-                guard sequences[slot].tree.leafIndex.leaf(of: origin) >= 0 else { throw fail("dangling origin") }
-            }
+            let index = sequences[slot].tree.leafIndex
+            guard run.originLeft.isNone || index.leaf(of: run.originLeft) >= 0,
+                run.originRight.isNone || index.leaf(of: run.originRight) >= 0
+            else { throw fail("dangling origin") }
         }
     }
 }

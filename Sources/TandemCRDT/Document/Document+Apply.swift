@@ -63,19 +63,20 @@ extension Document {
         }
         for step in plan.steps {
             let source = sources[step.source]
+            let record = source.set.records[step.record]
             apply(step, from: source.set, tables: tables[step.source]!)
             digests.append(source.knownDigest(step.record))
-            if tables[step.source]!.replicas[Int(source.set.records[step.record].replica)] == localReplica {
+            if tables[step.source]!.replicas[Int(record.replica)] == localReplica {
                 // This replica's own change coming back (a restored store): it has left already,
                 // so it is never reopened, digest known or not.
-                sealedLocalEnd = max(sealedLocalEnd, source.set.records[step.record].endCounter)
+                sealedLocalEnd = max(sealedLocalEnd, record.endCounter)
             }
             report.applied += 1
-            report.operations += Int(source.set.records[step.record].endCounter - step.from)
+            report.operations += Int(record.endCounter - step.from)
         }
         var signed = Set(plan.steps.map(\.source))
         signed.insert(0)
-        for source in signed.sorted() { keepSignatures(of: sources[source]) }
+        for source in signed.sorted() { keepSignatures(of: &sources[source]) }
         report.duplicates = plan.duplicates.filter { $0.source == 0 }.count
         // Every waiting change not taken from the buffer is the incoming set's.
         var incomingHeads: [UInt32: Int]?

@@ -22,7 +22,7 @@ struct IntakeSet {
         self.set = set
         checksIdentity = true
         chain = (digests, links)
-        firstRecord = IntakeSet.firstRecords(of: set)
+        firstRecord = []  // link(_:) reads the chain
     }
 
     init(unchecked set: ChangeSet) {
@@ -38,9 +38,6 @@ struct IntakeSet {
         }
         return first
     }
-
-    /// Whether the digests are computed.
-    var hasDigests: Bool { chain != nil }
 
     /// Record `index`'s digest, if computed.
     func knownDigest(_ index: Int) -> ChangeDigest? { chain?.digests[index] }
@@ -197,8 +194,7 @@ extension Document {
     }
 
     /// Records the signatures of `intake` whose heads the document now holds.
-    func keepSignatures(of signedIntake: IntakeSet) {
-        var intake = signedIntake
+    func keepSignatures(of intake: inout IntakeSet) {
         let set = intake.set
         if !set.seals.contains(where: { $0.signature != nil }) { return }
         let lastRecord = set.lastRecordOfEachAuthor

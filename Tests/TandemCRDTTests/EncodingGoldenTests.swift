@@ -28,6 +28,32 @@ import TandemTestSupport
         #expect(doc.toJSON().serialized() == (try Self.fixtureString("golden.json")))
     }
 
+    /// `refused-nfd-key.tndm`: Alice's one change setting the root key "café" to 1, its key table
+    /// spelled in NFD ("cafe" + U+0301) by hand. Every decoder MUST refuse it (encoding §2 `key`).
+    static func nfdKeyChangeSet() throws -> [UInt8] {
+        let doc = Document(replica: GoldenDocument.alice)
+        try doc.set("caf\u{E9}", to: .int(1))
+        doc.commit(time: 1)
+        var set = doc.changes()
+        set.keys = ["cafe\u{301}"]
+        return set.encoded(compress: false)
+    }
+
+    @Test func theNFDKeyFixtureIsRefusedAsMalformed() throws {
+        let bytes = try Self.nfdKeyChangeSet()
+        if Self.writingFixtures { try Self.write(bytes, to: "refused-nfd-key.tndm") }
+        let fixture = try Self.fixture("refused-nfd-key.tndm")
+        #expect(Bool(bytes == fixture), "the refused fixture's encoding changed")
+        #expect(fixture.count == 80)
+        do {
+            _ = try ChangeSet(encoded: fixture)
+            Issue.record("a key in NFD decoded")
+        } catch {
+            #expect(error.code == .malformed)
+            #expect(error.message == #"the map key "cafe\u{0301}" at byte 20 is not in Unicode NFC"#)
+        }
+    }
+
     @Test func goldenFixturesDecodeToTheExpectedJSON() throws {
         let expected = try Self.fixtureString("golden.json")
         let changes = try ChangeSet(encoded: Self.fixture("golden-changes.tndm"))

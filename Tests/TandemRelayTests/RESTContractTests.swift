@@ -286,6 +286,7 @@ extension RelayProcessTests {
                 (try rest.call("DELETE", "/api/projects/zzz"), 400, "invalidId"),
                 (try rest.call("PUT", "/api/projects/\(id)", raw: #"{"name": "x", "data": {"#), 400, "invalidJSON"),
                 (try rest.call("PUT", "/api/projects/\(id)", raw: "not json"), 400, "invalidJSON"),
+                (try rest.call("PUT", "/api/projects/\(id)", raw: #"{"name": "x", "data": {"k": 1, "k": 2}, "baseRevision": \#(revision)}"#), 400, "invalidJSON"),
                 (try rest.call("PUT", "/api/projects/\(id)", raw: ""), 400, "badRequest"),
                 (try rest.call("PUT", "/api/projects/\(id)", json: ["name": "x", "data": [:]]), 400, "badRequest"),
                 (try rest.call("PUT", "/api/projects/\(id)", json: ["name": "x", "data": [1, 2], "baseRevision": .int(revision)]), 400, "badRequest"),

@@ -138,20 +138,22 @@ public final class Document {
         return index
     }
 
-    /// The doc-local index of `key`, adding it to the table when new.
+    /// The doc-local index of `key`, adding it to the table (in NFC) when new.
     func keySlot(_ key: String) -> UInt32 {
         if let index = keyIndex[key] { return index }
         let index = UInt32(history.keys.count)
+        let key = key.nfc
         history.keys.append(key)
         keyIndex[key] = index
         return index
     }
 
     /// The doc-local index of container `id`, creating its (empty) state when first seen: a
-    /// container exists implicitly wherever an op or a value names it.
+    /// container exists implicitly wherever an op or a value names it. The table keeps its keys in NFC.
     func containerSlot(_ id: ContainerID) -> UInt32 {
         if let index = containerIndex[id] { return index }
         let index = UInt32(history.containers.count)
+        let id = id.nfc
         history.containers.append(id)
         containerIndex[id] = index
         switch id.type {

@@ -101,6 +101,17 @@ public struct ByteReader: Sendable {
         return text
     }
 
+    /// A map key: a ``string()`` that MUST be in Unicode NFC (crdt-model §6), else `.malformed`.
+    public mutating func key() throws(TandemCRDTError) -> String {
+        let start = offset
+        let key = try string()
+        guard key.isNFC else {
+            let spelled = key.unicodeScalars.map { $0.escaped(asASCII: true) }.joined()
+            throw TandemCRDTError(.malformed, "the map key \"\(spelled)\" at byte \(start) is not in Unicode NFC")
+        }
+        return key
+    }
+
     /// A length-prefixed sub-stream, as a reader bounded to it.
     public mutating func section() throws(TandemCRDTError) -> ByteReader {
         let length = try count()

@@ -284,7 +284,7 @@ extension ChangeSet {
         }
         guard Set(containers).count == containers.count else { throw TandemCRDTError(.malformed, "duplicate container") }
         let keyCount = try reader.count()
-        for _ in 0..<keyCount { keys.append(try reader.string()) }
+        for _ in 0..<keyCount { keys.append(try reader.key()) }
         let messageCount = try reader.count()
         for _ in 0..<messageCount { messages.append(try reader.string()) }
     }

@@ -150,7 +150,7 @@ extension Document {
             case .map:
                 let registerCount = try reader.count()
                 for _ in 0..<registerCount {
-                    let key = keySlot(try reader.string())
+                    let key = keySlot(try reader.key())
                     let entryCount = try reader.count()
                     guard entryCount > 0 else { throw fail("empty register") }
                     var entries: [RegisterEntry] = []

@@ -81,7 +81,7 @@ extension ContainerID {
             self = .root
         case 1:
             let childType = try type()
-            let key = try reader.string()
+            let key = try reader.key()
             let parent = try ContainerID(reading: &reader, depth: depth + 1)
             guard parent.type == .map else { throw TandemCRDTError(.malformed, "a keyed container's parent must be a map") }
             self = .keyed(parent: parent, key: key, type: childType)

@@ -83,6 +83,9 @@ private struct JSONParser {
             skipWhitespace()
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             offset += 1
+            // Names compare as Swift strings (after canonical normalization), as the document's
+            // keys do: a second "caf\u{E9}" or "cafe\u{301}" would silently replace the first.
+            guard members[key] == nil else { throw fail("duplicate member name \"\(key)\"") }
             members[key] = try parseValue(depth: depth + 1)
             skipWhitespace()
             guard offset < bytes.count else { throw fail("unterminated object") }

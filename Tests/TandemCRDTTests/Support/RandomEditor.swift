@@ -1,7 +1,7 @@
 @testable import TandemCRDT
 import TandemTestSupport
 
-/// Makes random edits of every kind on a document: map writes and deletes, nested maps created
+/// Makes random edits of every kind on a document: map writes and deletes (under keys spelled in more than one Unicode form), nested maps created
 /// concurrently under the same key, list and text inserts and deletes, counter increments.
 struct RandomEditor {
     static let text = ContainerID.root.child("text", .text)
@@ -9,17 +9,20 @@ struct RandomEditor {
     static let settings = ContainerID.root.child("settings", .map)
     static let count = ContainerID.root.child("count", .counter)
     static let words = ["a", "bc", "def", "ghij", " ", "é", "😀", "xyz"]
+    /// Root keys, two of them one key in two spellings (NFC and NFD, crdt-model §6).
+    static let keys = ["title", "status", "owner", "caf\u{E9}", "cafe\u{301}"]
+    static let settingKeys = ["theme", "zoom", "lang", "\u{C5}", "A\u{30A}"]
 
     static func edit<G: RandomNumberGenerator>(_ doc: Document, using random: inout G) throws {
         switch Int.random(in: 0..<10, using: &random) {
         case 0:
-            try doc.set(["title", "status", "owner"].randomElement(using: &random)!,
+            try doc.set(keys.randomElement(using: &random)!,
                 to: .string(words.randomElement(using: &random)!))
         case 1:
-            try doc.delete(["title", "status", "owner"].randomElement(using: &random)!)
+            try doc.delete(keys.randomElement(using: &random)!)
         case 2:
             try doc.set("settings", to: .container(.map))
-            try doc.set(["theme", "zoom", "lang"].randomElement(using: &random)!,
+            try doc.set(settingKeys.randomElement(using: &random)!,
                 to: .int(Int64.random(in: 0..<100, using: &random)), in: settings)
         case 3:
             try doc.set("items", to: .container(.list))

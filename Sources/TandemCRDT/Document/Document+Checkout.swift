@@ -35,7 +35,8 @@ extension Document {
     }
 
     static func diff(_ old: JSONValue?, _ new: JSONValue?, path: [String], into changes: inout [JSONChange]) {
-        if old == new { return }
+        if let old, let new, old.isIdentical(to: new) { return }
+        if old == nil && new == nil { return }
         if case .object(let before)? = old, case .object(let after)? = new {
             for key in Set(before.keys).union(after.keys).sorted() {
                 diff(before[key], after[key], path: path + [key], into: &changes)

@@ -51,7 +51,7 @@ extension Document {
             try updateText(map.child(key, .text), to: string)
         default:
             let scalar = Value(scalar: json)
-            if current != scalar || !conflicts(key, in: map).isEmpty { try set(key, to: scalar, in: map) }
+            if current.map({ !$0.isIdentical(to: scalar) }) ?? true || !conflicts(key, in: map).isEmpty { try set(key, to: scalar, in: map) }
         }
     }
 
@@ -165,10 +165,10 @@ enum ListAlignment {
 
     static func match(_ old: [JSONValue], _ new: [JSONValue]) -> [(Int, Int)] {
         var prefix = 0
-        while prefix < old.count && prefix < new.count && old[prefix] == new[prefix] { prefix += 1 }
+        while prefix < old.count && prefix < new.count && old[prefix].isIdentical(to: new[prefix]) { prefix += 1 }
         var suffix = 0
         while suffix < old.count - prefix && suffix < new.count - prefix
-            && old[old.count - 1 - suffix] == new[new.count - 1 - suffix]
+            && old[old.count - 1 - suffix].isIdentical(to: new[new.count - 1 - suffix])
         {
             suffix += 1
         }
@@ -182,7 +182,7 @@ enum ListAlignment {
             for row in stride(from: rows - 1, through: 0, by: -1) {
                 for column in stride(from: columns - 1, through: 0, by: -1) {
                     let cell = row * (columns + 1) + column
-                    if old[oldMiddle.lowerBound + row] == new[newMiddle.lowerBound + column] {
+                    if old[oldMiddle.lowerBound + row].isIdentical(to: new[newMiddle.lowerBound + column]) {
                         table[cell] = table[cell + columns + 2] + 1
                     } else {
                         table[cell] = max(table[cell + columns + 1], table[cell + 1])
@@ -192,7 +192,7 @@ enum ListAlignment {
             var row = 0
             var column = 0
             while row < rows && column < columns {
-                if old[oldMiddle.lowerBound + row] == new[newMiddle.lowerBound + column] {
+                if old[oldMiddle.lowerBound + row].isIdentical(to: new[newMiddle.lowerBound + column]) {
                     result.append((oldMiddle.lowerBound + row, newMiddle.lowerBound + column))
                     row += 1
                     column += 1

@@ -72,8 +72,8 @@ extension JSONValue {
 }
 
 extension String {
-    /// An integral double as `N.0`, so it parses back as a double.
+    /// An integral double as `N.0`, so it parses back as a double; negative zero keeps its sign.
     fileprivate init(format15 number: Double) {
-        self = String(Int64(number)) + ".0"
+        self = (number == 0 && number.sign == .minus ? "-" : "") + String(Int64(number)) + ".0"
     }
 }

@@ -29,3 +29,36 @@ extension ContainerID {
         }
     }
 }
+
+extension Value {
+    /// Equal as stored: strings by their bytes (not canonical equivalence, which `==` uses),
+    /// doubles by their bits (so -0.0 is not 0.0). The JSON bridge writes a value unless it is
+    /// identical, so an edit that only respells a string is not dropped.
+    func isIdentical(to other: Value) -> Bool {
+        switch (self, other) {
+        case (.string(let a), .string(let b)): a.utf8.elementsEqual(b.utf8)
+        case (.double(let a), .double(let b)): a.bitPattern == b.bitPattern
+        default: self == other
+        }
+    }
+}
+
+extension JSONValue {
+    /// Equal as ``Value/isIdentical(to:)`` is, member by member. Member names compare as keys
+    /// do (canonically), since the document spells every key in NFC.
+    func isIdentical(to other: JSONValue) -> Bool {
+        switch (self, other) {
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        case (.double(let a), .double(let b)): return a.bitPattern == b.bitPattern
+        case (.array(let a), .array(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.isIdentical(to: $1) }
+        case (.object(let a), .object(let b)):
+            guard a.count == b.count else { return false }
+            for (name, value) in a {
+                guard let counterpart = b[name], value.isIdentical(to: counterpart) else { return false }
+            }
+            return true
+        default: return self == other
+        }
+    }
+}
